@@ -1,0 +1,1 @@
+"""Evidence files: signature-based validation, metadata stripping and storage (no Flask)."""
