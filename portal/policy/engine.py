@@ -1,0 +1,269 @@
+"""Refund policy engine: decides, from order facts and a RuleSet, whether and how much can be refunded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from flask_babel.speaklater import LazyString
+
+from portal.orders.kinds import Category, DeliveryStatus, Fulfilment, Usage
+from portal.policy.kinds import AmountMethod, RefundType
+from portal.policy.messages import reason_message
+from portal.policy.rules import AmountSpec, EvidenceItem, Rule, RuleSet
+
+PERMILLE = 1000
+
+# When nothing is refundable, the reason shown on the order list is the most telling one.
+_REASON_PRIORITY = (
+    "topup_credited",
+    "software_too_recent",
+    "trial_over",
+    "already_used",
+    "software_activated",
+    "nothing_to_refund",
+    "no_trial",
+    "type_not_offered",
+)
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What the engine needs to know about an order; all datetimes naive UTC."""
+
+    category: Category
+    amount_fen: int
+    refunded_fen: int
+    paid_at: datetime
+    fulfilment: Fulfilment
+    usage: Usage
+    delivery_status: DeliveryStatus
+    used_permille: int = 0  # share consumed (0..1000), for game items
+    activated_at: datetime | None = None
+    last_used_at: datetime | None = None
+    trial_ends_at: datetime | None = None
+    abnormal: bool = False
+    has_open_case: bool = False
+
+    def __post_init__(self) -> None:
+        if self.amount_fen < 0 or self.refunded_fen < 0:
+            raise ValueError("amounts must not be negative")
+        if not 0 <= self.used_permille <= PERMILLE:
+            raise ValueError("used_permille must be within 0..1000")
+
+    @property
+    def cap_fen(self) -> int:
+        """What can still be refunded at most: paid less already refunded."""
+        return max(0, self.amount_fen - self.refunded_fen)
+
+    @property
+    def in_abnormal_state(self) -> bool:
+        """Flagged abnormal, or the platform's own delivery record shows a failure."""
+        return self.abnormal or self.delivery_status.is_platform_failure
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The engine's answer for one order × refund type."""
+
+    refund_type: RefundType
+    eligible: bool
+    reason_code: str
+    message: LazyString
+    suggested_fen: int
+    cap_fen: int
+    method: AmountMethod
+    editable_amount: bool
+    auto_approvable: bool
+    checklist: tuple[EvidenceItem, ...]
+    clause: str
+    review_working_days: int
+    eligible_from: datetime | None = None  # software_too_recent: when termination becomes possible
+    deadline: datetime | None = None  # trial: when the no-reason window closes
+
+
+@dataclass(frozen=True)
+class OrderVerdict:
+    """One order's refund badge for lists: refundable / not_refundable / in_progress / refunded."""
+
+    state: str
+    reason_code: str
+    message: LazyString
+    max_fen: int = 0
+    best_type: RefundType | None = None
+
+
+def assess(facts: OrderFacts, refund_type: RefundType, rules: RuleSet, now: datetime) -> Assessment:
+    """Assess whether this order may be refunded with this type, how much, and on which evidence."""
+    clause = f"{facts.category.value}.{refund_type.value}"
+    rule = rules.rule_for(facts.category, refund_type)
+    if rule is None or not rule.allowed:
+        return _refusal(facts, refund_type, "type_not_offered", clause, rules.review_working_days)
+    days = rules.days_for(rule)
+    reason, eligible_from, deadline = _blocking_reason(facts, rule, now)
+    if reason:
+        refusal = _refusal(facts, refund_type, reason, clause, days, rule.evidence)
+        return _with_times(refusal, eligible_from, deadline)
+    spec = _amount_spec(facts, rule)
+    suggested = _suggested_fen(facts, spec)
+    if suggested <= 0:
+        return _refusal(facts, refund_type, "nothing_to_refund", clause, days, rule.evidence)
+    # Only the platform's own record can justify an automatic approval, and only for a usage the rule lists.
+    auto = facts.delivery_status in rule.auto_approve_statuses and facts.usage in rule.amounts
+    return Assessment(
+        refund_type=refund_type,
+        eligible=True,
+        reason_code="ok",
+        message=reason_message("ok"),
+        suggested_fen=suggested,
+        cap_fen=facts.cap_fen,
+        method=spec.method,
+        editable_amount=True,
+        auto_approvable=auto,
+        checklist=_checklist(rule.evidence, auto),
+        clause=clause,
+        review_working_days=days,
+        deadline=deadline,
+    )
+
+
+def offered_types(facts: OrderFacts, rules: RuleSet, now: datetime) -> list[RefundType]:
+    """Refund types this order's category offers, eligible now or not, in RefundType order."""
+    by_type = rules.rules.get(facts.category, {})
+    return [t for t in RefundType if t in by_type and by_type[t].allowed]
+
+
+def verdict(facts: OrderFacts, rules: RuleSet, now: datetime) -> OrderVerdict:
+    """Summarise an order's refund situation for a list badge."""
+    if facts.amount_fen > 0 and facts.cap_fen == 0:
+        return OrderVerdict("refunded", "fully_refunded", reason_message("fully_refunded"))
+    if facts.has_open_case:
+        return OrderVerdict("in_progress", "case_open", reason_message("case_open"))
+    assessments = [assess(facts, t, rules, now) for t in offered_types(facts, rules, now)]
+    eligible = [a for a in assessments if a.eligible]
+    if eligible:
+        best = max(eligible, key=lambda a: a.suggested_fen)
+        return OrderVerdict("refundable", "ok", reason_message("ok"), best.suggested_fen, best.refund_type)
+    if not assessments:
+        return OrderVerdict("not_refundable", "no_refund_types", reason_message("no_refund_types"))
+    codes = {a.reason_code for a in assessments}
+    code = next((c for c in _REASON_PRIORITY if c in codes), assessments[0].reason_code)
+    return OrderVerdict("not_refundable", code, reason_message(code))
+
+
+def validate_amount(assessment: Assessment, requested_fen: int) -> str | None:
+    """Check a customer's requested amount; returns an error code (see AMOUNT_ERRORS) or None.
+
+    The ceiling is the suggested amount; under STAFF_DECIDES staff set the figure, so the customer
+    may ask for anything up to the cap and the suggestion is only a guide.
+    """
+    if not assessment.eligible:
+        return "not_eligible"
+    if requested_fen <= 0:
+        return "amount_not_positive"
+    if requested_fen > assessment.cap_fen:
+        return "amount_over_cap"
+    if assessment.method is not AmountMethod.STAFF_DECIDES and requested_fen > assessment.suggested_fen:
+        return "amount_over_suggested"
+    return None
+
+
+def _blocking_reason(
+    facts: OrderFacts, rule: Rule, now: datetime
+) -> tuple[str, datetime | None, datetime | None]:
+    """First reason the order cannot use this rule, with the relevant moments; "" when none."""
+    if facts.cap_fen == 0:
+        return "fully_refunded", None, None
+    if facts.has_open_case:
+        return "case_open", None, None
+    if rule.refuse_if_credited and facts.fulfilment is Fulfilment.CREDITED and not facts.in_abnormal_state:
+        return "topup_credited", None, None
+    if facts.usage not in rule.amounts and not facts.in_abnormal_state:
+        return "already_used", None, None
+    if rule.unactivated_days is not None:
+        reason, eligible_from = _unactivated_reason(facts, rule.unactivated_days, now)
+        if reason:
+            return reason, eligible_from, None
+    if rule.trial:
+        end = _trial_end(facts, rule)
+        if end is None:
+            return "no_trial", None, None
+        if now >= end:
+            return "trial_over", None, end
+        return "", None, end
+    return "", None, None
+
+
+def _unactivated_reason(facts: OrderFacts, days: int, now: datetime) -> tuple[str, datetime | None]:
+    # "Not activated and no usage for more than 7 days": counted from purchase, at least days×24h.
+    if facts.activated_at or facts.last_used_at or facts.usage is not Usage.UNUSED:
+        return "software_activated", None
+    eligible_from = facts.paid_at + timedelta(days=days)
+    if now < eligible_from:
+        return "software_too_recent", eligible_from
+    return "", None
+
+
+def _trial_end(facts: OrderFacts, rule: Rule) -> datetime | None:
+    if facts.trial_ends_at is not None:
+        return facts.trial_ends_at
+    if rule.trial_days is not None:
+        return facts.paid_at + timedelta(days=rule.trial_days)
+    return None
+
+
+def _amount_spec(facts: OrderFacts, rule: Rule) -> AmountSpec:
+    # An abnormal order whose usage the rule does not list counts as unused: the fault is not the customer's.
+    if facts.usage in rule.amounts:
+        return rule.amounts[facts.usage]
+    return rule.amounts.get(Usage.UNUSED) or next(iter(rule.amounts.values()))
+
+
+def _suggested_fen(facts: OrderFacts, spec: AmountSpec) -> int:
+    """Suggested refund in fen, rounded down, never above the cap."""
+    if spec.method is AmountMethod.FULL:
+        value = facts.cap_fen
+    elif spec.method is AmountMethod.PRO_RATA:
+        value = facts.amount_fen * (PERMILLE - facts.used_permille) // PERMILLE
+    elif spec.method in (AmountMethod.PERCENT, AmountMethod.STAFF_DECIDES):
+        value = facts.amount_fen * spec.percent // 100
+    else:
+        value = 0
+    return min(value, facts.cap_fen)
+
+
+def _checklist(items: tuple[EvidenceItem, ...], auto: bool) -> tuple[EvidenceItem, ...]:
+    # When the platform's own record proves the failure, evidence helps but must not hold the case up.
+    if not auto:
+        return items
+    return tuple(EvidenceItem(i.key, False, i.kinds) for i in items)
+
+
+def _refusal(
+    facts: OrderFacts,
+    refund_type: RefundType,
+    reason: str,
+    clause: str,
+    days: int,
+    checklist: tuple[EvidenceItem, ...] = (),
+) -> Assessment:
+    return Assessment(
+        refund_type=refund_type,
+        eligible=False,
+        reason_code=reason,
+        message=reason_message(reason),
+        suggested_fen=0,
+        cap_fen=facts.cap_fen,
+        method=AmountMethod.NONE,
+        editable_amount=False,
+        auto_approvable=False,
+        checklist=checklist,
+        clause=clause,
+        review_working_days=days,
+    )
+
+
+def _with_times(a: Assessment, eligible_from: datetime | None, deadline: datetime | None) -> Assessment:
+    if eligible_from is None and deadline is None:
+        return a
+    return replace(a, eligible_from=eligible_from, deadline=deadline)
