@@ -1,0 +1,63 @@
+"""Refund Center: the refund portal of a digital-goods marketplace."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import INSTANCE, Defaults, from_environment
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then the caller's dict (tests)."""
+    app = Flask(__name__, instance_path=str(INSTANCE), instance_relative_config=False)
+    app.config.from_object(Defaults)
+    from_environment(app)
+    if config:
+        app.config.from_mapping(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from portal import errors, i18n, security
+    from portal.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    _import_models()
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _import_models() -> None:
+    """Every model module, so that metadata (and Alembic) sees every table."""
+    import portal.accounts.models
+    import portal.cases.models
+    import portal.notifications.models
+    import portal.orders.models
+    import portal.policy.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.dev.views import bp as dev_bp
+    from portal.orders.views import bp as orders_bp
+    from portal.staff.views import bp as staff_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(orders_bp)
+    app.register_blueprint(staff_bp)
+    if app.config["DEV_PAGES"]:
+        app.register_blueprint(dev_bp)
+
+
+def _register_commands(app: Flask) -> None:
+    from portal.accounts.commands import app_link_command
+    from portal.demo.commands import demo_data_command
+
+    app.cli.add_command(demo_data_command)
+    app.cli.add_command(app_link_command)

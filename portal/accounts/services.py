@@ -1,0 +1,136 @@
+"""Sign-in: one-time codes, APP hand-off, staff passwords, and server-side sessions."""
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts import handoff, otp, throttle
+from portal.accounts.models import Customer, HandoffTokenUse, LoginSession, StaffUser
+from portal.accounts.phones import InvalidPhone, normalise_phone
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.notifications import outbox
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    error: str | None = None
+    phone: str | None = None
+
+
+def send_sign_in_code(raw_phone: str, ip: str, locale: str, settings: dict) -> Outcome:
+    """Validate the phone, apply the send limits, and queue the code by SMS."""
+    try:
+        phone = normalise_phone(raw_phone)
+    except InvalidPhone:
+        return Outcome(False, "invalid_phone")
+    if not throttle.allow(settings["OTP_SEND_LIMIT_IP"], "otp-ip", ip):
+        return Outcome(False, "too_many_sends_ip", phone)
+    if not throttle.allow(settings["OTP_SEND_LIMIT_PHONE"], "otp-phone", phone):
+        return Outcome(False, "too_many_sends_phone", phone)
+    code = otp.issue_code(phone, settings["SECRET_KEY"], utcnow(), settings["OTP_TTL_SECONDS"])
+    customer = db.session.scalar(select(Customer).where(Customer.phone == phone))
+    outbox.add_sms(
+        phone,
+        "sign_in_code",
+        {"code": code},
+        customer.locale if customer else locale,
+        customer_id=customer.id if customer else None,
+    )
+    db.session.commit()
+    return Outcome(True, phone=phone)
+
+
+def verify_sign_in_code(
+    raw_phone: str, code: str, locale: str, settings: dict
+) -> tuple[Outcome, Customer | None]:
+    """Check the code; on success the customer (created on first sign-in) is returned."""
+    try:
+        phone = normalise_phone(raw_phone)
+    except InvalidPhone:
+        return Outcome(False, "invalid_phone"), None
+    result = otp.check_code(phone, code, settings["SECRET_KEY"], utcnow(), settings["OTP_MAX_ATTEMPTS"])
+    if not result.ok:
+        db.session.commit()  # the spent attempt counts
+        return Outcome(False, result.error, phone), None
+    customer = find_or_create_customer(phone, locale)
+    db.session.commit()
+    return Outcome(True, phone=phone), customer
+
+
+def find_or_create_customer(phone: str, locale: str) -> Customer:
+    customer = db.session.scalar(select(Customer).where(Customer.phone == phone))
+    if customer is None:
+        customer = Customer(phone=phone, locale=locale)
+        db.session.add(customer)
+        db.session.flush()
+    return customer
+
+
+def exchange_handoff_token(token: str, settings: dict) -> tuple[Customer, handoff.Handoff]:
+    """Verify an APP token once; raises handoff.HandoffError."""
+    now = int(time.time())
+    data = handoff.read_token(token, settings["APP_LINK_SECRET"], now, settings["APP_LINK_MAX_AGE"])
+    try:
+        normalised = normalise_phone(data.phone)
+    except InvalidPhone as exc:
+        raise handoff.HandoffError("malformed") from exc
+    try:
+        with db.session.begin_nested():
+            db.session.add(HandoffTokenUse(jti=data.jti))
+    except IntegrityError as exc:
+        raise handoff.HandoffError("replayed") from exc
+    lang = data.lang if data.lang in settings["LANGUAGES"] else None
+    customer = find_or_create_customer(normalised, lang or settings["BABEL_DEFAULT_LOCALE"])
+    if lang:
+        customer.locale = lang
+    customer.has_app = True
+    db.session.commit()
+    return customer, data
+
+
+def authenticate_staff(username: str, password: str) -> StaffUser | None:
+    """The active staff user with this username and password, else None."""
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == username.strip()))
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    return user
+
+
+def open_session(principal: Customer | StaffUser, embed: bool = False) -> LoginSession:
+    """A new server-side session for the principal (never reuse one across sign-ins)."""
+    login = LoginSession(id=secrets.token_urlsafe(32), embed=embed)
+    if isinstance(principal, StaffUser):
+        login.staff_id = principal.id
+    else:
+        login.customer_id = principal.id
+    db.session.add(login)
+    db.session.commit()
+    principal.login_session = login
+    return login
+
+
+def end_session(session_id: str | None) -> None:
+    """Sign out on the server: the session can never be used again."""
+    if not session_id:
+        return
+    login = db.session.get(LoginSession, session_id)
+    if login and login.ended_at is None:
+        login.ended_at = utcnow()
+        db.session.commit()
+
+
+def load_principal(session_id: str) -> Customer | StaffUser | None:
+    """The person behind a live session id, for Flask-Login."""
+    login = db.session.get(LoginSession, session_id)
+    if login is None or login.ended_at is not None:
+        return None
+    principal = login.staff if login.staff_id else login.customer
+    if principal is None or (isinstance(principal, StaffUser) and not principal.active):
+        return None
+    principal.login_session = login
+    return principal

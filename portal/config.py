@@ -1,0 +1,62 @@
+"""Default settings; the environment (REFUND_* and the usual DATABASE_URL, REDIS_URL) overrides them."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE = Path(os.environ.get("REFUND_INSTANCE_PATH", Path(__file__).resolve().parent.parent / "instance"))
+
+
+class Defaults:
+    SECRET_KEY = "dev-only-secret-change-me"
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE / 'refund.db'}"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = "redis://127.0.0.1:6379/0"
+    # Where the worker and the relay put jobs; False runs nothing (tests of pure storage).
+    RQ_ENABLED = True
+    SMS_BACKEND = "console"
+    SMS_SIGN_NAME = "众商卡盟"
+    APP_LINK_SECRET = "dev-only-app-link-secret"
+    APP_LINK_MAX_AGE = 60
+    OTP_TTL_SECONDS = 600
+    OTP_MAX_ATTEMPTS = 5
+    OTP_SEND_LIMIT_PHONE = "1 per minute;5 per hour"
+    OTP_SEND_LIMIT_IP = "20 per hour"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    UPLOAD_FOLDER = str(INSTANCE / "uploads")
+    MAX_FILE_BYTES = 10 * 1024 * 1024
+    MAX_IMAGE_PIXELS = 40_000_000
+    # One upload request carries one file plus form fields.
+    MAX_CONTENT_LENGTH = 11 * 1024 * 1024
+    FRAME_ANCESTORS = "'self'"
+    DEV_PAGES = False
+    PERMANENT_SESSION_LIFETIME = timedelta(days=7)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    WTF_CSRF_TIME_LIMIT = None
+    ORDERS_PER_PAGE = 10
+    GREEN_CHANNEL_FEN = 50_000
+    PAYMENT_GATEWAY_URL = "http://127.0.0.1:5055"
+
+
+def from_environment(app) -> None:
+    """Apply the conventional DATABASE_URL and REDIS_URL, then every REFUND_* variable."""
+    if url := os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if url := os.environ.get("REDIS_URL"):
+        app.config["REDIS_URL"] = url
+    app.config.from_prefixed_env("REFUND")
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for postgres URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

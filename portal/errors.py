@@ -1,0 +1,62 @@
+"""Error pages for 400/403/404/413/429/500 in the reader's language, as fragments for htmx."""
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.rendering import render
+
+TITLES = {
+    400: _l("Something in the request was wrong"),
+    403: _l("You are not allowed to see this"),
+    404: _l("Not found"),
+    405: _l("This action is not available here"),
+    413: _l("The file is too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong on our side"),
+}
+EXPLANATIONS = {
+    400: _l("Please go back and try again."),
+    403: _l("If you think this is a mistake, sign in with another account."),
+    404: _l("The page or item does not exist, or it is not yours."),
+    405: _l("Please go back and try again."),
+    413: _l("Each file may be at most %(mb)s MB. Please choose a smaller file or take a new photo."),
+    429: _l("Please wait a moment before trying again."),
+    500: _l("We have been told about it. Please try again in a moment; nothing you saved is lost."),
+}
+
+
+def init_app(app: Flask) -> None:
+    """Register one handler for HTTP errors, CSRF failures and unexpected exceptions."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(400, _l("Your form expired or was sent from elsewhere. Please try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        if code not in TITLES:
+            return error
+        return render_error(code)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("Unhandled error")
+        return render_error(500)
+
+
+def render_error(code: int, explanation=None):
+    """Render the error page (or its fragment) with the right status."""
+    from flask import current_app
+
+    mb = current_app.config["MAX_FILE_BYTES"] // (1024 * 1024)
+    text = explanation or (EXPLANATIONS[code] % {"mb": mb} if code == 413 else EXPLANATIONS[code])
+    response = render(
+        "errors/error.html", "content", status=code, title=TITLES[code], explanation=text, code=code
+    )
+    if code == 413:
+        # htmx does not swap error answers unless told; the upload widget shows this fragment.
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response

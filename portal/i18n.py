@@ -1,0 +1,48 @@
+"""Language choice: ?lang= and the switch, then the signed-in person's setting, then Accept-Language."""
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal.extensions import babel
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with our locale selector and remember a language chosen by ?lang=."""
+    translations = str(app.root_path + "/../translations")
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=translations)
+
+    @app.before_request
+    def remember_requested_language() -> None:
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"]:
+            session["lang"] = lang
+
+    @app.context_processor
+    def language_context() -> dict:
+        return {"current_locale": current_locale_code(), "languages": app.config["LANGUAGES"]}
+
+
+def select_locale() -> str:
+    """The language of this request."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    if getattr(g, "forced_locale", None) in languages:
+        return g.forced_locale
+    lang = request.args.get("lang") or session.get("lang")
+    if lang in languages:
+        return lang
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in languages:
+        return user_locale
+    best = request.accept_languages.best_match(["zh_CN", "zh", "en"])
+    if best and best.startswith("zh"):
+        return "zh_CN"
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale_code() -> str:
+    """'zh_CN' or 'en' (Babel spells the Chinese locale zh_Hans_CN)."""
+    locale = get_locale()
+    return "zh_CN" if locale is not None and locale.language == "zh" else "en"

@@ -1,0 +1,37 @@
+"""The order search form: a plain GET form, so it works without JavaScript and the address keeps the query."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
+
+
+class OrderSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a search changes nothing
+
+    q = StringField(
+        _l("Order number or product name"),
+        validators=[Optional(), Length(max=60)],
+        render_kw={"type": "search", "autocomplete": "off", "enterkeyhint": "search"},
+    )
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            SelectChoice("", _l("All")),
+            SelectChoice("completed", _l("Completed")),
+            SelectChoice("shipped", _l("Shipped")),
+            SelectChoice("credited", _l("Credited")),
+            SelectChoice("refunded", _l("Refunded")),
+            SelectChoice("abnormal", _l("Abnormal")),
+        ],
+        validators=[Optional()],
+        default="",
+    )
+
+    def validate_date_to(self, field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))

@@ -1,0 +1,65 @@
+"""Catalogue and orders."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.dbtypes import enum_column
+from portal.extensions import db
+from portal.orders.kinds import Category, DeliveryStatus, Fulfilment, PaymentRoute, Usage
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku: Mapped[str] = mapped_column(String(32), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    category: Mapped[Category] = mapped_column(enum_column(Category))
+    price_fen: Mapped[int]
+    trial_days: Mapped[int] = mapped_column(default=0)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_customer_paid", "customer_id", "paid_at"),
+        Index("ix_orders_customer_number", "customer_id", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    # The title as sold, kept on the order so that a renamed product does not rewrite history.
+    product_title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[Category] = mapped_column(enum_column(Category))
+    quantity: Mapped[int] = mapped_column(default=1)
+    amount_fen: Mapped[int]
+    refunded_fen: Mapped[int] = mapped_column(default=0)
+    payment_route: Mapped[PaymentRoute] = mapped_column(enum_column(PaymentRoute))
+    payment_account: Mapped[str] = mapped_column(String(64), default="")
+    paid_at: Mapped[datetime]
+    fulfilment: Mapped[Fulfilment] = mapped_column(enum_column(Fulfilment))
+    usage: Mapped[Usage] = mapped_column(enum_column(Usage))
+    used_permille: Mapped[int] = mapped_column(default=0)
+    activated_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    trial_ends_at: Mapped[datetime | None]
+    recipient: Mapped[str] = mapped_column(String(64), default="")
+    delivery_status: Mapped[DeliveryStatus] = mapped_column(enum_column(DeliveryStatus))
+    delivery_note: Mapped[str] = mapped_column(String(200), default="")
+    delivery_at: Mapped[datetime | None]
+    abnormal: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship(lazy="joined")
+    customer = relationship("Customer", back_populates="orders")
+
+    @property
+    def refundable_fen(self) -> int:
+        return max(self.amount_fen - self.refunded_fen, 0)

@@ -1,0 +1,83 @@
+"""Finding a customer's orders: by number, product name, date range and status, newest first."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select
+
+from portal.extensions import db
+from portal.orders.models import Order
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+STATUS_FILTERS = ("completed", "shipped", "credited", "refunded", "abnormal")
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    text: str = ""  # an order number (exact or prefix) or part of the product name
+    date_from: date | None = None
+    date_to: date | None = None
+    status: str = ""
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    orders: list[Order]
+    page: int
+    pages: int
+    total: int
+
+
+def _shanghai_day_start_utc(day: date) -> datetime:
+    local = datetime.combine(day, time.min, tzinfo=SHANGHAI)
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def as_order_number_prefix(text: str) -> str | None:
+    """'ZS2026…' or just its digits → the number prefix to look for; None for product-name text."""
+    upper = text.upper()
+    if upper.startswith("ZS") and upper[2:].isdigit():
+        return upper
+    if upper.isdigit() and len(upper) >= 4:
+        return "ZS" + upper
+    return None
+
+
+def _filtered(customer_id: int, query: OrderQuery) -> Select:
+    stmt = select(Order).where(Order.customer_id == customer_id)
+    text = query.text.strip()
+    if text:
+        if prefix := as_order_number_prefix(text):
+            stmt = stmt.where(Order.number.startswith(prefix, autoescape=True))
+        else:
+            stmt = stmt.where(Order.product_title.contains(text, autoescape=True))
+    if query.date_from:
+        stmt = stmt.where(Order.paid_at >= _shanghai_day_start_utc(query.date_from))
+    if query.date_to:
+        stmt = stmt.where(Order.paid_at < _shanghai_day_start_utc(query.date_to + timedelta(days=1)))
+    if query.status == "refunded":
+        stmt = stmt.where(Order.refunded_fen > 0)
+    elif query.status == "abnormal":
+        stmt = stmt.where(Order.abnormal.is_(True))
+    elif query.status in STATUS_FILTERS:
+        stmt = stmt.where(Order.fulfilment == query.status)
+    return stmt
+
+
+def search_orders(customer_id: int, query: OrderQuery, per_page: int) -> OrderPage:
+    """One page of the customer's matching orders, newest first."""
+    stmt = _filtered(customer_id, query)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(query.page, 1), pages)
+    orders = db.session.scalars(
+        stmt.order_by(Order.paid_at.desc(), Order.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return OrderPage(list(orders), page, pages, total)
+
+
+def get_customer_order(customer_id: int, order_id: int) -> Order | None:
+    """The order if it belongs to the customer; None otherwise (the caller answers 404)."""
+    return db.session.scalar(select(Order).where(Order.id == order_id, Order.customer_id == customer_id))

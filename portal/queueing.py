@@ -1,0 +1,34 @@
+"""RQ queues by purpose, on the configured Redis, with the JSON serializer."""
+
+from flask import current_app
+from redis import Redis
+from rq import Queue, Retry
+from rq.serializers import JSONSerializer
+
+NOTIFICATIONS = "notifications"
+DEFAULT = "default"
+QUEUES = (NOTIFICATIONS, DEFAULT)
+
+
+def redis_connection(url: str | None = None) -> Redis:
+    """A Redis client that gives up quickly: a request must not hang when Redis is down."""
+    return Redis.from_url(url or current_app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=5)
+
+
+def get_queue(name: str, connection: Redis | None = None) -> Queue:
+    return Queue(name, connection=connection or redis_connection(), serializer=JSONSerializer)
+
+
+def enqueue(
+    queue_name: str,
+    func_path: str,
+    *args,
+    job_id: str | None = None,
+    retry: Retry | None = None,
+    connection: Redis | None = None,
+):
+    """Enqueue a job by dotted path; jobs take ids, never objects."""
+    queue = get_queue(queue_name, connection)
+    return queue.enqueue_call(
+        func_path, args=args, job_id=job_id, retry=retry, result_ttl=3600, failure_ttl=7 * 86400
+    )

@@ -1,0 +1,5 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:configRequest", function () {});
+})();

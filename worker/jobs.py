@@ -1,0 +1,57 @@
+"""Jobs run by the RQ worker: plain functions taking ids, run inside the worker's app context."""
+
+from datetime import timedelta
+
+from flask import current_app
+from rq import get_current_job
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.notifications import outbox
+from portal.notifications.models import OutboxItem
+from portal.notifications.sms import load_backend
+from portal.notifications.texts import render_sms
+
+SECRET_TEMPLATES = {"sign_in_code"}
+
+
+def deliver_outbox(item_id: int) -> str:
+    """Send one outbox item once: a second run, or a run after a crash, does not send it again."""
+    item = db.session.get(OutboxItem, item_id, with_for_update=True)
+    if item is None or item.status == "sent":
+        db.session.rollback()
+        return "skipped"
+    item.attempts += 1
+    try:
+        provider_ref = _send(item)
+    except Exception as exc:
+        item.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        job = get_current_job()
+        if job is None or not job.retries_left:
+            item.status = "failed"
+        else:
+            item.next_attempt_at = utcnow() + timedelta(seconds=outbox.RETRY_INTERVALS[0])
+        db.session.commit()
+        raise
+    item.status = "sent"
+    item.sent_at = utcnow()
+    item.provider_ref = provider_ref
+    if item.template in SECRET_TEMPLATES:
+        # The code did its work; the record need not keep it.
+        item.params = {key: "******" for key in item.params}
+    db.session.commit()
+    return "sent"
+
+
+def _send(item: OutboxItem) -> str:
+    if item.channel == "sms":
+        text = render_sms(item.template, item.params, item.locale, current_app.config["SMS_SIGN_NAME"])
+        return load_backend(current_app.config["SMS_BACKEND"]).send(
+            item.recipient, text, out_id=outbox.job_id_for(item.id)
+        )
+    raise ValueError(f"unknown channel {item.channel}")
+
+
+def sweep_outbox() -> int:
+    """Re-enqueue outbox rows that never reached, or never left, the queue."""
+    return outbox.sweep()
