@@ -44,13 +44,26 @@ def _import_models() -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
+    from portal.cases.views import bp as cases_bp
     from portal.dev.views import bp as dev_bp
+    from portal.notifications.views import bp as notifications_bp
     from portal.orders.views import bp as orders_bp
+    from portal.payouts.views import bp as payouts_bp
+    from portal.policyeditor.views import bp as policyeditor_bp
+    from portal.refunds.views import bp as refunds_bp
     from portal.staff.views import bp as staff_bp
 
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(orders_bp)
-    app.register_blueprint(staff_bp)
+    for blueprint in (
+        accounts_bp,
+        orders_bp,
+        refunds_bp,
+        cases_bp,
+        notifications_bp,
+        staff_bp,
+        policyeditor_bp,
+        payouts_bp,
+    ):
+        app.register_blueprint(blueprint)
     if app.config["DEV_PAGES"]:
         app.register_blueprint(dev_bp)
 

@@ -1,0 +1,215 @@
+"""Opening refund cases and moving them through their states, each step logged and announced."""
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.cases import deadlines, states
+from portal.cases.auditlog import append_event
+from portal.cases.models import EvidenceFile, RefundCase
+from portal.cases.states import Actor, CaseState
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.orders.models import Order
+from portal.policy import engine
+from portal.policy.facts import order_facts
+from portal.policy.kinds import RefundType
+from portal.policy.publishing import published_version, ruleset_of
+
+
+class CaseError(ValueError):
+    """A case could not be opened or changed; `.code` says why (for a translated message)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class CaseRequest:
+    customer_id: int
+    order_id: int
+    refund_type: RefundType
+    reason_text: str
+    amount_fen: int
+    idempotency_key: str
+    evidence_ids: tuple[int, ...] = ()
+    urgent: bool = False
+
+
+def open_case_for(order_id: int) -> RefundCase | None:
+    return db.session.scalar(
+        select(RefundCase).where(RefundCase.order_id == order_id, RefundCase.is_open.is_(True))
+    )
+
+
+def case_by_key(key: str) -> RefundCase | None:
+    return db.session.scalar(select(RefundCase).where(RefundCase.idempotency_key == key))
+
+
+def new_case_number(now) -> str:
+    return "RF" + now.strftime("%Y%m%d") + secrets.token_hex(4).upper()
+
+
+def assess_order(order: Order, refund_type: RefundType, now=None) -> engine.Assessment:
+    """The policy in force applied to this order and refund type."""
+    rules = ruleset_of(published_version())
+    return engine.assess(
+        order_facts(order, open_case_for(order.id) is not None), refund_type, rules, now or utcnow()
+    )
+
+
+def submit_case(request: CaseRequest) -> RefundCase:
+    """Open a case once per idempotency key; raises CaseError when the rules or the data say no."""
+    existing = case_by_key(request.idempotency_key)
+    if existing is not None:
+        return existing
+    order = db.session.scalar(
+        select(Order)
+        .where(Order.id == request.order_id, Order.customer_id == request.customer_id)
+        .with_for_update()
+    )
+    if order is None:
+        raise CaseError("no_such_order")
+    now = utcnow()
+    version = published_version()
+    rules = ruleset_of(version)
+    assessment = engine.assess(
+        order_facts(order, open_case_for(order.id) is not None), request.refund_type, rules, now
+    )
+    if not assessment.eligible:
+        raise CaseError(assessment.reason_code)
+    if error := engine.validate_amount(assessment, request.amount_fen):
+        raise CaseError(error)
+    evidence = _own_evidence(request.customer_id, request.evidence_ids)
+    missing = [
+        item.key
+        for item in assessment.checklist
+        if item.required and item.key not in {e.checklist_key for e in evidence}
+    ]
+    if missing:
+        raise CaseError("evidence_missing")
+    green = request.urgent or request.amount_fen >= rules.green_channel_fen
+    review_days = 1 if green else assessment.review_working_days
+    case = RefundCase(
+        number=new_case_number(now),
+        order_id=order.id,
+        customer_id=request.customer_id,
+        refund_type=request.refund_type,
+        state=CaseState.SUBMITTED,
+        is_open=True,
+        reason_text=request.reason_text,
+        requested_fen=request.amount_fen,
+        suggested_fen=assessment.suggested_fen,
+        clause=assessment.clause,
+        auto_approvable=assessment.auto_approvable,
+        policy_version_id=version.id,
+        idempotency_key=request.idempotency_key,
+        green_channel=green,
+        urgent=request.urgent,
+        review_due_at=deadlines.review_due(now, review_days),
+        created_at=now,
+        updated_at=now,
+    )
+    case.step_due_at = case.review_due_at
+    try:
+        with db.session.begin_nested():
+            db.session.add(case)
+            db.session.flush()
+    except IntegrityError as exc:
+        # A double tap raced us (same key), or another case for the order is already open.
+        db.session.rollback()
+        if (same := case_by_key(request.idempotency_key)) is not None:
+            return same
+        raise CaseError("case_open") from exc
+    append_event(
+        case,
+        "submitted",
+        Actor.CUSTOMER,
+        request.customer_id,
+        None,
+        CaseState.SUBMITTED,
+        reason=request.reason_text,
+        data={
+            "amount_fen": request.amount_fen,
+            "type": str(request.refund_type),
+            "clause": assessment.clause,
+            "policy_version": version.id,
+        },
+    )
+    announce(case, "submitted")
+    if evidence:
+        for item in evidence:
+            item.case_id = case.id
+        move(
+            case,
+            CaseState.EVIDENCE_RECEIVED,
+            Actor.SYSTEM,
+            None,
+            data={"files": [e.public_id for e in evidence]},
+        )
+    db.session.commit()
+    return case
+
+
+def _own_evidence(customer_id: int, ids) -> list[EvidenceFile]:
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(EvidenceFile).where(
+                EvidenceFile.id.in_(ids),
+                EvidenceFile.customer_id == customer_id,
+                EvidenceFile.removed_at.is_(None),
+                EvidenceFile.case_id.is_(None),
+            )
+        )
+    )
+
+
+def move(
+    case: RefundCase,
+    target: CaseState,
+    actor_kind: Actor,
+    actor_id: int | None,
+    reason: str = "",
+    data: dict | None = None,
+    action: str | None = None,
+) -> RefundCase:
+    """Change the case's state if the state machine allows it; log and announce it in the same transaction."""
+    current = CaseState(case.state)
+    states.transition(current, target, actor_kind)
+    now = utcnow()
+    case.state = target
+    case.is_open = states.is_open(target)
+    case.updated_at = now
+    append_event(case, action or str(target), actor_kind, actor_id, current, target, reason, data)
+    announce(case, action or str(target))
+    return case
+
+
+def announce(case: RefundCase, event: str) -> None:
+    """Tell the customer (in-app message, SMS) about the event, in the same transaction."""
+    from portal.notifications.case_events import notify_customer
+
+    notify_customer(case, event)
+
+
+def customer_cases(customer_id: int) -> list[RefundCase]:
+    """退款记录: all of the customer's cases, newest first."""
+    return list(
+        db.session.scalars(
+            select(RefundCase)
+            .where(RefundCase.customer_id == customer_id)
+            .order_by(RefundCase.created_at.desc())
+        )
+    )
+
+
+def get_customer_case(customer_id: int, case_id: int) -> RefundCase | None:
+    """The case if it is the customer's; None otherwise (the caller answers 404)."""
+    return db.session.scalar(
+        select(RefundCase).where(RefundCase.id == case_id, RefundCase.customer_id == customer_id)
+    )
