@@ -43,6 +43,13 @@ def add_sms(
     return item
 
 
+def add_job(func_path: str, *ids: int, case_id: int | None = None) -> OutboxItem:
+    """Queue background work (a job function taking ids) as part of the current transaction."""
+    item = OutboxItem(channel="job", template=func_path, params={"args": list(ids)}, case_id=case_id)
+    db.session.add(item)
+    return item
+
+
 def job_id_for(item_id: int) -> str:
     return f"outbox-{item_id}"
 
