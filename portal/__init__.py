@@ -27,10 +27,17 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    _register_template_helpers(app)
     _import_models()
     _register_blueprints(app)
     _register_commands(app)
     return app
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from portal.money import format_fen
+
+    app.jinja_env.globals.update(money=format_fen, format_fen=format_fen)
 
 
 def _import_models() -> None:

@@ -1,6 +1,6 @@
 """The one place that decides whether a request gets a fragment or the full page."""
 
-from flask import Response, make_response, render_template, request
+from flask import Response, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
 
@@ -22,3 +22,12 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     response = make_response(body, status)
     response.vary.add("HX-Request")
     return response
+
+
+def redirect_to(url: str) -> Response:
+    """After a successful action: a 303 for plain forms; for htmx, HX-Redirect so the whole page moves on."""
+    if request.headers.get("HX-Request") == "true":
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)

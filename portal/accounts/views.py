@@ -9,7 +9,7 @@ from portal.accounts.forms import PhoneSignInForm, StaffSignInForm
 from portal.accounts.handoff import HandoffError
 from portal.extensions import login_manager
 from portal.i18n import current_locale_code
-from portal.rendering import render
+from portal.rendering import redirect_to, render
 
 bp = Blueprint("accounts", __name__)
 
@@ -96,7 +96,7 @@ def sign_in():
             )
             if outcome.ok:
                 _sign_in(customer)
-                return redirect(_safe_next(url_for("orders.my_orders")), 303)
+                return redirect_to(_safe_next(url_for("orders.my_orders")))
             error = ERRORS[outcome.error]
             form.code.data = ""
     status = 422 if (error or form.errors) and request.method == "POST" else 200
