@@ -14,6 +14,8 @@ def create_app(config: dict | None = None) -> Flask:
     from_environment(app)
     if config:
         app.config.from_mapping(config)
+    if not app.config["RATELIMIT_STORAGE_URI"]:
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     from portal import errors, i18n, security

@@ -22,7 +22,8 @@ class Defaults:
     OTP_MAX_ATTEMPTS = 5
     OTP_SEND_LIMIT_PHONE = "1 per minute;5 per hour"
     OTP_SEND_LIMIT_IP = "20 per hour"
-    RATELIMIT_STORAGE_URI = "memory://"
+    # None: the rate limits live in REDIS_URL (shared by every web worker), in memory while Redis is down.
+    RATELIMIT_STORAGE_URI = None
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     BABEL_DEFAULT_LOCALE = "zh_CN"
