@@ -150,8 +150,19 @@ def submit_case(request: CaseRequest) -> RefundCase:
             None,
             data={"files": [e.public_id for e in evidence]},
         )
+    _screen(case)
     db.session.commit()
     return case
+
+
+def _screen(case: RefundCase) -> None:
+    """Raise risk flags, and queue automatic review for cases the platform's records may prove."""
+    from portal.cases import risk
+    from portal.notifications import outbox
+
+    risk.refresh_flags(case)
+    if case.auto_approvable and not case.risk_flags:
+        outbox.add_job("portal.cases.autoreview.review_case", case.id, case_id=case.id)
 
 
 def _own_evidence(customer_id: int, ids) -> list[EvidenceFile]:
@@ -186,6 +197,10 @@ def move(
     case.is_open = states.is_open(target)
     case.updated_at = now
     append_event(case, action or str(target), actor_kind, actor_id, current, target, reason, data)
+    if target is CaseState.APPEALED:
+        from portal.staff.appeals import route_appeal  # late: staff builds on cases
+
+        route_appeal(case, now)
     announce(case, action or str(target))
     return case
 

@@ -1,0 +1,72 @@
+"""What staff pages call things: state names, rejection reasons, decision errors (English msgids)."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.cases.states import CaseState
+
+STATE = {
+    CaseState.SUBMITTED: _l("Submitted"),
+    CaseState.EVIDENCE_RECEIVED: _l("Evidence received"),
+    CaseState.UNDER_REVIEW: _l("Responsibility review"),
+    CaseState.MORE_EVIDENCE: _l("More evidence requested"),
+    CaseState.APPROVED: _l("Approved"),
+    CaseState.REJECTED: _l("Rejected"),
+    CaseState.ARBITRATION: _l("Third-party arbitration"),
+    CaseState.APPEALED: _l("Appealed"),
+    CaseState.EXECUTING: _l("Refund executing"),
+    CaseState.REFUNDED: _l("Refunded"),
+    CaseState.WITHDRAWN: _l("Withdrawn"),
+    CaseState.MANUAL: _l("Manual payout handling"),
+}
+
+# Reasons a reviewer may give for a rejection; the customer sees the label and the reviewer's text.
+REJECT_REASONS = {
+    "evidence_insufficient": _l("The evidence does not show the problem"),
+    "evidence_not_authentic": _l("The evidence could not be verified as authentic"),
+    "item_used": _l("The platform's records show the item was used"),
+    "customer_responsibility": _l("The loss was caused by details the customer entered"),
+    "outside_policy": _l("The request is outside the refund policy"),
+    "duplicate_request": _l("The same problem was already refunded in another request"),
+    "other": _l("Other reason (explained below)"),
+}
+# Set by the system, never chosen from the list.
+SYSTEM_REASONS = {
+    "arbitration_outcome": _l("The third-party arbitrator ruled against the refund"),
+    "platform_record": _l("Approved automatically: the platform's own records show the failure"),
+}
+
+DECISION_ERRORS = {
+    "stale": _l(
+        "Someone else decided this case first, or it changed while you were looking at it. "
+        "Nothing was changed; here is the case as it is now."
+    ),
+    "not_allowed": _l("This action is not possible in the case's current state."),
+    "senior_only": _l("Only a senior reviewer can do this."),
+    "own_decision": _l(
+        "You took part in the first decision on this case, so another senior reviewer must answer the appeal."
+    ),
+    "amount_not_positive": _l("Enter an amount greater than zero."),
+    "amount_over_cap": _l("The amount cannot exceed %(cap)s."),
+    "bad_items": _l("Choose at least one item from the list."),
+    "bad_assignee": _l("This person cannot take this case."),
+    "bad_reason": _l("Choose a reason from the list."),
+}
+
+ACTION_DONE = {
+    "claim": _l("The case is yours now."),
+    "assign": _l("The case was assigned."),
+    "approve": _l("The refund was approved."),
+    "reject": _l("The request was rejected."),
+    "request_evidence": _l("The customer was asked for more evidence."),
+    "escalate": _l("The case was sent to third-party arbitration."),
+    "arbitration_outcome": _l("The arbitrator's outcome was recorded."),
+    "return_to_review": _l("The case went back to review."),
+}
+
+
+def reason_label(code: str | None) -> str:
+    """The label of a rejection or decision reason code ('' for none)."""
+    if not code:
+        return ""
+    label = REJECT_REASONS.get(code) or SYSTEM_REASONS.get(code)
+    return str(label) if label is not None else code
