@@ -11,6 +11,7 @@ from worker.runner import build_worker
 
 PERIODIC_JOBS = {
     "worker.jobs.sweep_outbox": 20,
+    "portal.cases.autoreview.sweep": 60,
 }
 
 
