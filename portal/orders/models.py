@@ -29,6 +29,13 @@ class Order(db.Model):
     __table_args__ = (
         Index("ix_orders_customer_paid", "customer_id", "paid_at"),
         Index("ix_orders_customer_number", "customer_id", "number"),
+        # Substring search on product titles (Chinese included) on PostgreSQL; needs the pg_trgm extension.
+        Index(
+            "ix_orders_product_title_trgm",
+            "product_title",
+            postgresql_using="gin",
+            postgresql_ops={"product_title": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
