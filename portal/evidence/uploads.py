@@ -1,0 +1,188 @@
+"""Storing a customer's evidence upload for a wizard draft or for a case asked for more evidence.
+
+Every upload goes through ``inspect.process`` (signature check, size and pixel limits, re-encoding),
+then into a ``Storage`` under random keys, and is recorded as an EvidenceFile with the SHA-256 of the
+bytes the customer sent, so the same file turning up in another case can be flagged.
+"""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+
+from sqlalchemy import select
+
+from portal.cases.auditlog import append_event
+from portal.cases.models import EvidenceFile, RefundCase, RefundDraft
+from portal.cases.states import Actor, CaseState
+from portal.clock import utcnow
+from portal.evidence.inspect import ProcessedFile, process
+from portal.evidence.storage import Storage
+from portal.extensions import db
+
+NAME_LIMIT = 200
+KEY_LIMIT = 48
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file as received: its bytes and the name the customer's device gave it."""
+
+    data: bytes
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    max_pixels: int
+
+
+class UploadRefused(ValueError):
+    """Not stored: ``code`` is "case_not_accepting", "bad_item" or "wrong_kind" (a PDF for a photo item)."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def store_for_draft(
+    storage: Storage,
+    draft: RefundDraft,
+    item_key: str,
+    upload: Upload,
+    limits: Limits,
+    kinds: tuple[str, ...] = ("image", "pdf"),
+) -> EvidenceFile:
+    """Validate and store a file for a draft's checklist item; raises EvidenceError or UploadRefused."""
+    _check_item(item_key)
+    processed = _processed(upload, limits, kinds)
+    same = _live_copy(EvidenceFile.draft_id == draft.id, item_key, processed.sha256)
+    if same is not None:
+        return same  # the same file sent again (a retry after a dropped connection): keep one
+    evidence = _record(storage, processed, draft.customer_id, item_key, upload.filename)
+    evidence.draft_id = draft.id
+    db.session.add(evidence)
+    db.session.flush()
+    return evidence
+
+
+def store_for_case(
+    storage: Storage,
+    case: RefundCase,
+    item_key: str,
+    upload: Upload,
+    limits: Limits,
+    kinds: tuple[str, ...] = ("image", "pdf"),
+) -> EvidenceFile:
+    """Store a file for a case in 待补充材料 (more evidence requested) and log it; the caller commits."""
+    _check_item(item_key)
+    if CaseState(case.state) is not CaseState.MORE_EVIDENCE:
+        raise UploadRefused("case_not_accepting")
+    processed = _processed(upload, limits, kinds)
+    same = _live_copy(EvidenceFile.case_id == case.id, item_key, processed.sha256)
+    if same is not None:
+        return same
+    evidence = _record(storage, processed, case.customer_id, item_key, upload.filename)
+    evidence.case_id = case.id
+    db.session.add(evidence)
+    db.session.flush()
+    append_event(
+        case,
+        "evidence_added",
+        Actor.CUSTOMER,
+        case.customer_id,
+        case.state,
+        case.state,
+        data={"file": evidence.public_id, "item": item_key, "sha256": evidence.sha256},
+    )
+    case.updated_at = utcnow()  # the progress page shows the new file
+    return evidence
+
+
+def remove_from_draft(evidence: EvidenceFile) -> None:
+    """Take a file off a draft before submission (kept as a record, no longer part of the request)."""
+    if evidence.case_id is not None:
+        raise UploadRefused("case_not_accepting")
+    evidence.removed_at = utcnow()
+
+
+def duplicates_of(evidence: EvidenceFile) -> list[EvidenceFile]:
+    """Other live files with the same content that belong to a different case (possible reuse)."""
+    stmt = select(EvidenceFile).where(
+        EvidenceFile.sha256 == evidence.sha256,
+        EvidenceFile.id != evidence.id,
+        EvidenceFile.removed_at.is_(None),
+        EvidenceFile.case_id.is_not(None),
+    )
+    if evidence.case_id is not None:
+        stmt = stmt.where(EvidenceFile.case_id != evidence.case_id)
+    return list(db.session.scalars(stmt.order_by(EvidenceFile.id)))
+
+
+def get_file(public_id: str) -> EvidenceFile | None:
+    """A live file by its public id (the caller checks who may see it)."""
+    return db.session.scalar(
+        select(EvidenceFile).where(EvidenceFile.public_id == public_id, EvidenceFile.removed_at.is_(None))
+    )
+
+
+def download_name(evidence: EvidenceFile) -> str:
+    """A file name for saving: the customer's name with the extension of what is actually stored."""
+    stem = PurePosixPath(evidence.original_name).stem or "evidence"
+    return stem + PurePosixPath(evidence.storage_key).suffix
+
+
+def clean_filename(name: str) -> str:
+    """The last path part of a device-supplied name, without control characters, length-limited."""
+    base = PureWindowsPath(PurePosixPath(name or "").name).name
+    printable = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    return printable.strip()[:NAME_LIMIT]
+
+
+def _processed(upload: Upload, limits: Limits, kinds: tuple[str, ...]) -> ProcessedFile:
+    processed = process(upload.data, limits.max_bytes, limits.max_pixels)
+    if processed.kind not in kinds:
+        raise UploadRefused("wrong_kind")
+    return processed
+
+
+def _check_item(item_key: str) -> None:
+    if not item_key or len(item_key) > KEY_LIMIT:
+        raise UploadRefused("bad_item")
+
+
+def _live_copy(owner_condition, item_key: str, sha256: str) -> EvidenceFile | None:
+    return db.session.scalar(
+        select(EvidenceFile).where(
+            owner_condition,
+            EvidenceFile.checklist_key == item_key,
+            EvidenceFile.sha256 == sha256,
+            EvidenceFile.removed_at.is_(None),
+        )
+    )
+
+
+def _record(
+    storage: Storage, processed: ProcessedFile, customer_id: int, item_key: str, filename: str
+) -> EvidenceFile:
+    # Blobs are written before the row: a failed commit leaves an orphan blob, never a row without bytes.
+    storage_key = storage.save(processed.data, processed.extension)
+    thumb_key = storage.save(processed.thumbnail, ".jpg") if processed.thumbnail else None
+    return EvidenceFile(
+        public_id=secrets.token_urlsafe(18),
+        customer_id=customer_id,
+        checklist_key=item_key,
+        storage_key=storage_key,
+        thumb_key=thumb_key,
+        kind=processed.kind,
+        mime=processed.mime,
+        original_name=clean_filename(filename),
+        size=processed.size,
+        sha256=processed.sha256,
+        width=processed.width,
+        height=processed.height,
+        uploaded_at=utcnow(),
+    )
