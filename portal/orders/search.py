@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, false, func, or_, select
 
 from portal.extensions import db
-from portal.orders.models import Order
+from portal.orders.models import Order, Product
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 STATUS_FILTERS = ("completed", "shipped", "credited", "refunded", "abnormal")
@@ -45,6 +45,32 @@ def as_order_number_prefix(text: str) -> str | None:
     return None
 
 
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _name_condition(text: str):
+    """Part of the title as sold (Chinese) or of the product's English name (products: a small table)."""
+    pattern = _like_pattern(text)
+    by_english_name = select(Product.id).where(Product.name_en.ilike(pattern, escape="\\"))
+    product_ids = db.session.scalars(by_english_name).all()
+    title = Order.product_title.ilike(pattern, escape="\\")
+    return or_(title, Order.product_id.in_(product_ids)) if product_ids else title
+
+
+def _status_condition(status: str):
+    """The same precedence as labels.order_status: refunded, then abnormal, then the fulfilment."""
+    not_refunded = Order.refunded_fen == 0
+    if status == "refunded":
+        return Order.refunded_fen > 0
+    if status == "abnormal":
+        return Order.abnormal.is_(True) & not_refunded
+    if status in STATUS_FILTERS:
+        return (Order.fulfilment == status) & Order.abnormal.is_(False) & not_refunded
+    return None
+
+
 def _filtered(customer_id: int, query: OrderQuery) -> Select:
     stmt = select(Order).where(Order.customer_id == customer_id)
     text = query.text.strip()
@@ -52,17 +78,14 @@ def _filtered(customer_id: int, query: OrderQuery) -> Select:
         if prefix := as_order_number_prefix(text):
             stmt = stmt.where(Order.number.startswith(prefix, autoescape=True))
         else:
-            stmt = stmt.where(Order.product_title.contains(text, autoescape=True))
+            stmt = stmt.where(_name_condition(text))
     if query.date_from:
         stmt = stmt.where(Order.paid_at >= _shanghai_day_start_utc(query.date_from))
     if query.date_to:
         stmt = stmt.where(Order.paid_at < _shanghai_day_start_utc(query.date_to + timedelta(days=1)))
-    if query.status == "refunded":
-        stmt = stmt.where(Order.refunded_fen > 0)
-    elif query.status == "abnormal":
-        stmt = stmt.where(Order.abnormal.is_(True))
-    elif query.status in STATUS_FILTERS:
-        stmt = stmt.where(Order.fulfilment == query.status)
+    if query.status:
+        condition = _status_condition(query.status)
+        stmt = stmt.where(condition if condition is not None else false())
     return stmt
 
 

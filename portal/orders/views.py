@@ -4,9 +4,18 @@ from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
 
 from portal.accounts.guards import customer_required
+from portal.cases.services import open_case_for
+from portal.clock import utcnow
+from portal.i18n import current_locale_code
 from portal.orders import labels
 from portal.orders.forms import OrderSearchForm
 from portal.orders.search import OrderQuery, get_customer_order, search_orders
+from portal.orders.verdicts import policy_in_force, verdicts_for
+from portal.policy import engine
+from portal.policy.facts import order_facts
+from portal.policy.texts import category_summary
+from portal.refunds.drafts import find_draft
+from portal.refunds.links import case_page_url
 from portal.rendering import render
 
 bp = Blueprint("orders", __name__)
@@ -31,7 +40,11 @@ def my_orders():
         page=request.args.get("page", 1, type=int),
     )
     result = search_orders(current_user.id, query, current_app.config["ORDERS_PER_PAGE"])
-    return render("orders/list.html", "results", form=form, result=result)
+    _, rules = policy_in_force()
+    badges = verdicts_for(result.orders, rules, utcnow())
+    return render(
+        "orders/list.html", "results", status=200 if valid else 422, form=form, result=result, badges=badges
+    )
 
 
 @bp.get("/orders/<int:order_id>")
@@ -41,4 +54,19 @@ def order_detail(order_id: int):
     order = get_customer_order(current_user.id, order_id)
     if order is None:
         abort(404)
-    return render("orders/detail.html", order=order)
+    version, rules = policy_in_force()
+    now = utcnow()
+    open_case = open_case_for(order.id)
+    facts = order_facts(order, open_case is not None)
+    verdict = engine.verdict(facts, rules, now)
+    # Each refund type the category offers, so "why not" and "from when" can be precise.
+    assessments = [engine.assess(facts, t, rules, now) for t in engine.offered_types(facts, rules, now)]
+    return render(
+        "orders/detail.html",
+        order=order,
+        verdict=verdict,
+        assessments=assessments,
+        summary=category_summary(version, current_locale_code(), order.category),
+        open_case_url=case_page_url(open_case.id) if open_case else None,
+        draft=find_draft(current_user.id, order.id) if verdict.state == "refundable" else None,
+    )

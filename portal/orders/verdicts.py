@@ -1,0 +1,42 @@
+"""Refund badges for a page of orders: the policy in force applied to each, with one query for open cases."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal.cases.models import RefundCase
+from portal.extensions import db
+from portal.orders.models import Order
+from portal.policy import engine
+from portal.policy.defaults import default_ruleset
+from portal.policy.facts import order_facts
+from portal.policy.models import PolicyVersion
+from portal.policy.publishing import published_version, ruleset_of
+from portal.policy.rules import RuleSet
+
+
+def policy_in_force() -> tuple[PolicyVersion | None, RuleSet]:
+    """The published version and its rules; the built-in defaults before anything is published."""
+    version = published_version()
+    return version, (ruleset_of(version) if version is not None else default_ruleset())
+
+
+def open_cases_by_order(order_ids: Sequence[int]) -> dict[int, int]:
+    """order id → id of its open case, for the given orders, in one query."""
+    if not order_ids:
+        return {}
+    rows = db.session.execute(
+        select(RefundCase.order_id, RefundCase.id).where(
+            RefundCase.order_id.in_(order_ids), RefundCase.is_open.is_(True)
+        )
+    )
+    return {order_id: case_id for order_id, case_id in rows}
+
+
+def verdicts_for(orders: Sequence[Order], rules: RuleSet, now: datetime) -> dict[int, engine.OrderVerdict]:
+    """order id → its refund badge (refundable up to ¥X / why not / in progress / refunded)."""
+    open_cases = open_cases_by_order([o.id for o in orders])
+    return {
+        order.id: engine.verdict(order_facts(order, order.id in open_cases), rules, now) for order in orders
+    }
