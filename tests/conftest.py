@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import text
 
@@ -130,8 +132,23 @@ def db(app):
         yield _db
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose requests do not inherit per-request state from the test's app context.
+
+    Flask reuses an app context that is already pushed (the `db` fixture pushes one for the whole test), and
+    Flask-Babel and Flask-Login cache the locale and the user on `g`; a real request never sees another's.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for key in ("_flask_babel", "_login_user"):
+                g.pop(key, None)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = FreshRequestClient
     return app.test_client()
 
 
