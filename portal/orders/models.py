@@ -64,7 +64,7 @@ class Order(db.Model):
     abnormal: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    product: Mapped[Product] = relationship(lazy="joined")
+    product: Mapped[Product] = relationship()
     customer = relationship("Customer", back_populates="orders")
 
     @property
