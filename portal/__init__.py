@@ -18,7 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from portal import errors, i18n, security
+    from portal import embed, errors, i18n, security
     from portal.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    embed.init_app(app)  # after csrf: its origin check reads Flask-WTF's verdict
     errors.init_app(app)
     _register_template_helpers(app)
     _import_models()

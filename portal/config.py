@@ -44,6 +44,14 @@ class Defaults:
     ORDERS_PER_PAGE = 10
     GREEN_CHANNEL_FEN = 50_000
     PAYMENT_GATEWAY_URL = "http://127.0.0.1:5055"
+    # Inside the APP (portal/embed): push webhook, parent-frame origins, CSRF without a Referer.
+    APP_PUSH_URL = ""  # empty: no push is queued
+    APP_PUSH_SECRET = "dev-only-app-push-secret"
+    APP_PUSH_TIMEOUT = 5
+    EMBED_PARENT_ORIGINS = ""  # space-separated origins the bridge may postMessage to
+    # The session-bound token is the check; webviews may send no Referer (portal/embed/origin.py
+    # still refuses a foreign Origin or Referer when one is sent).
+    WTF_CSRF_SSL_STRICT = False
 
 
 def from_environment(app) -> None:

@@ -7,6 +7,7 @@ from flask import current_app
 from rq import get_current_job
 
 from portal.clock import utcnow
+from portal.embed.push import deliver as deliver_push
 from portal.extensions import db
 from portal.notifications import outbox
 from portal.notifications.models import OutboxItem
@@ -50,6 +51,8 @@ def _send(item: OutboxItem) -> str:
         return load_backend(current_app.config["SMS_BACKEND"]).send(
             item.recipient, text, out_id=outbox.job_id_for(item.id)
         )
+    if item.channel == "push":
+        return deliver_push(item, current_app.config)
     if item.channel == "job":
         # Only our own job functions: the path was written by our code, never by a user.
         if not item.template.startswith(("worker.", "portal.")):

@@ -3,6 +3,7 @@
 from flask_babel import force_locale
 
 from portal.cases.models import RefundCase
+from portal.embed.push import queue_push
 from portal.extensions import db
 from portal.notifications import outbox
 from portal.notifications.models import InboxMessage
@@ -24,6 +25,7 @@ def notify_customer(case: RefundCase, event: str) -> None:
     db.session.add(
         InboxMessage(customer_id=customer.id, case_id=case.id, event=event, title=title, body=body)
     )
+    queue_push(customer, f"case:{event}", params, case_id=case.id)  # the APP's push, if the customer has it
     if customer.sms_opt_in:
         outbox.add_sms(
             customer.phone, f"case:{event}", params, customer.locale, customer_id=customer.id, case_id=case.id

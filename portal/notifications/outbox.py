@@ -43,6 +43,28 @@ def add_sms(
     return item
 
 
+def add_push(
+    recipient: str,
+    template: str,
+    params: dict,
+    locale: str,
+    customer_id: int | None = None,
+    case_id: int | None = None,
+) -> OutboxItem:
+    """Queue an APP push (sent by portal.embed.push) as part of the current transaction."""
+    item = OutboxItem(
+        channel="push",
+        recipient=recipient,
+        template=template,
+        params=params,
+        locale=locale,
+        customer_id=customer_id,
+        case_id=case_id,
+    )
+    db.session.add(item)
+    return item
+
+
 def add_job(func_path: str, *ids: int, case_id: int | None = None) -> OutboxItem:
     """Queue background work (a job function taking ids) as part of the current transaction."""
     item = OutboxItem(channel="job", template=func_path, params={"args": list(ids)}, case_id=case_id)

@@ -1,0 +1,34 @@
+"""Template helpers for embed mode: the bridge events a page renders, and the bridge's settings."""
+
+from flask import Flask, current_app, g
+from flask_login import current_user
+
+from portal.embed.bridge import BridgeEvent
+from portal.embed.marks import claim_events
+from portal.refunds.links import case_page_url
+
+
+def in_embed_mode() -> bool:
+    """Whether this request belongs to a session opened by the APP's hand-off (kept until sign-out)."""
+    if not current_user.is_authenticated or current_user.is_staff:
+        return False
+    login = getattr(current_user, "login_session", None)
+    return bool(login and login.embed)
+
+
+def pending_bridge_events() -> list[BridgeEvent]:
+    """Case events not yet told to the APP; the first call in a request claims them, later calls get none."""
+    if g.get("bridge_events_claimed") or not in_embed_mode():
+        return []
+    g.bridge_events_claimed = True
+    return claim_events(current_user.id, case_page_url)
+
+
+def parent_origins() -> list[str]:
+    """Origins of partner pages that frame the portal, to which bridge.js may postMessage."""
+    return current_app.config["EMBED_PARENT_ORIGINS"].split()
+
+
+def init_app(app: Flask) -> None:
+    """Expose the helpers to every template (fragments included)."""
+    app.jinja_env.globals.update(bridge_events=pending_bridge_events, bridge_parent_origins=parent_origins)
