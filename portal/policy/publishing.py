@@ -1,5 +1,7 @@
 """Which policy version is in force, and seeding it from the defaults."""
 
+from typing import Any
+
 from sqlalchemy import select
 
 from portal.clock import utcnow
@@ -7,6 +9,7 @@ from portal.extensions import db
 from portal.policy.defaults import DEFAULT_RULES, DEFAULT_TEXTS
 from portal.policy.models import PolicyVersion
 from portal.policy.rules import RuleSet
+from portal.policy.texts import PolicyTexts, policy_texts
 
 
 def published_version() -> PolicyVersion | None:
@@ -37,3 +40,17 @@ def ensure_published_default() -> PolicyVersion:
 
 def ruleset_of(version: PolicyVersion) -> RuleSet:
     return RuleSet.from_dict(version.rules)
+
+
+def version_for_case(case: Any) -> PolicyVersion | None:
+    """The version in force when the case was opened (a case never changes policy afterwards)."""
+    if case.policy_version_id is not None:
+        version = db.session.get(PolicyVersion, case.policy_version_id)
+        if version is not None:
+            return version
+    return published_version()
+
+
+def texts_for_case(case: Any, lang: str) -> PolicyTexts:
+    """The hint and checklist texts of the case's own policy version, in `lang` (sanitised HTML)."""
+    return policy_texts(version_for_case(case), lang, case.order.category, case.refund_type)
