@@ -49,6 +49,7 @@ def _import_models() -> None:
     import portal.cases.models
     import portal.notifications.models
     import portal.orders.models
+    import portal.payouts.models
     import portal.policy.models  # noqa: F401
 
 

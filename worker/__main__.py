@@ -12,6 +12,7 @@ from worker.runner import build_worker
 PERIODIC_JOBS = {
     "worker.jobs.sweep_outbox": 20,
     "portal.cases.autoreview.sweep": 60,
+    "portal.payouts.jobs.poll_payouts": 15,
 }
 
 

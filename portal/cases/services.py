@@ -202,6 +202,10 @@ def move(
 
         route_appeal(case, now)
     announce(case, action or str(target))
+    if target is CaseState.APPROVED:
+        from portal.payouts.services import schedule_payout  # late: payouts build on cases
+
+        schedule_payout(case)  # the payout row and its job, in this same transaction
     return case
 
 
