@@ -1,0 +1,35 @@
+"""Translatable messages of the refund wizard (English msgids)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from portal.policy.messages import AMOUNT_ERRORS, REASON_MESSAGES
+
+# What cases.services.submit_case can refuse with, beyond the engine's reason and amount codes.
+_SUBMIT_ERRORS: dict[str, LazyString] = {
+    "no_such_order": _l("This order was not found."),
+    "evidence_missing": _l("Please upload the evidence marked as required before submitting."),
+    "not_eligible": AMOUNT_ERRORS["not_eligible"],
+}
+
+WIZARD_ERRORS: dict[str, LazyString] = {
+    "choose_type": _l("Please choose a refund type."),
+    "type_first": _l("Please choose a refund type first."),
+    "details_first": _l("Please describe the problem and confirm the amount first."),
+    "bad_amount": _l("Enter the amount in yuan, for example 12.50."),
+    "bad_item": _l("This checklist item does not exist. Please reload the page."),
+    "no_file": _l("Please choose a file to upload."),
+    "case_not_accepting": _l("This refund request is not waiting for evidence."),
+    "stale_form": _l("This form is out of date. Please review your request and submit it again."),
+    "upload_failed": _l("The upload did not finish. Please check your connection and try again."),
+}
+
+
+def case_error_message(code: str) -> LazyString:
+    """The customer-facing message for a CaseError code (a generic one for codes we do not know)."""
+    return (
+        _SUBMIT_ERRORS.get(code)
+        or AMOUNT_ERRORS.get(code)
+        or REASON_MESSAGES.get(code)
+        or _l("Your refund request could not be submitted. Please try again.")
+    )
