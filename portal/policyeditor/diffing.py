@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,10 @@ from portal.policy.models import PolicyVersion
 
 Path = tuple[str, ...]
 
+# Latin words and numbers stay whole; anything else (Chinese characters, punctuation) is one token each.
+_TOKEN = re.compile(r"[A-Za-z0-9_.%-]+|\s+|.", re.S)
+_REWRITE_RATIO = 0.4
+_HIDDEN_PARTS = frozenset({"categories"})
 _LANG_NAMES = {"zh_CN": "中文", "en": "English"}
 _PART_LABELS = {
     "rules": _l("Rules"),
@@ -104,7 +109,7 @@ def flatten(version: PolicyVersion) -> dict[Path, str]:
 
 def describe_path(path: Path) -> str:
     """Join a path's parts with their display names."""
-    return " › ".join(_part_label(part) for part in path)
+    return " › ".join(_part_label(part) for part in path if part not in _HIDDEN_PARTS)
 
 
 def _leaves(data: Any, path: Path) -> Iterator[tuple[Path, Any]]:
@@ -164,7 +169,7 @@ def _rows(old: list[str], new: list[str]) -> Iterator[DiffRow]:
             a = left[k] if k < len(left) else None
             b = right[k] if k < len(right) else None
             if a is not None and b is not None:
-                before, after = _char_segments(a, b)
+                before, after = _token_segments(a, b)
                 yield DiffRow("replace", before, after)
             elif a is not None:
                 yield DiffRow("delete", (Segment(a, True),), ())
@@ -172,14 +177,18 @@ def _rows(old: list[str], new: list[str]) -> Iterator[DiffRow]:
                 yield DiffRow("insert", (), (Segment(b or "", True),))
 
 
-def _char_segments(a: str, b: str) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
-    # Chinese has no spaces, so a paragraph-long line is compared character by character.
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+def _token_segments(a: str, b: str) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
+    """Mark what differs inside a changed line: by word for Latin text, by character for Chinese."""
+    old, new = _TOKEN.findall(a), _TOKEN.findall(b)
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    if matcher.ratio() < _REWRITE_RATIO:
+        # A line rewritten from scratch reads better struck through whole than as confetti.
+        return (Segment(a, True),), (Segment(b, True),)
     left: list[Segment] = []
     right: list[Segment] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if i2 > i1:
-            left.append(Segment(a[i1:i2], tag != "equal"))
+            left.append(Segment("".join(old[i1:i2]), tag != "equal"))
         if j2 > j1:
-            right.append(Segment(b[j1:j2], tag != "equal"))
+            right.append(Segment("".join(new[j1:j2]), tag != "equal"))
     return tuple(left), tuple(right)
