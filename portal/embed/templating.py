@@ -1,11 +1,13 @@
 """Template helpers for embed mode: the bridge events a page renders, and the bridge's settings."""
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, request
 from flask_login import current_user
 
 from portal.embed.bridge import BridgeEvent
 from portal.embed.marks import claim_events
 from portal.refunds.links import case_page_url
+
+_CLAIMED = "portal.embed.bridge_events_claimed"
 
 
 def in_embed_mode() -> bool:
@@ -18,9 +20,10 @@ def in_embed_mode() -> bool:
 
 def pending_bridge_events() -> list[BridgeEvent]:
     """Case events not yet told to the APP; the first call in a request claims them, later calls get none."""
-    if g.get("bridge_events_claimed") or not in_embed_mode():
+    # Per request, not on g: an app context (and its g) may outlive one request, as in tests.
+    if request.environ.get(_CLAIMED) or not in_embed_mode():
         return []
-    g.bridge_events_claimed = True
+    request.environ[_CLAIMED] = True
     return claim_events(current_user.id, case_page_url)
 
 

@@ -70,8 +70,12 @@ def submit_demo_case(customer_id: int) -> RefundCase:
 
 def approve(case: RefundCase) -> None:
     """Review and approve the case in full (staff), committed."""
-    if case.state != CaseState.UNDER_REVIEW:
-        move(case, CaseState.UNDER_REVIEW, Actor.SYSTEM, None)
+    on_the_way = {
+        CaseState.SUBMITTED: CaseState.EVIDENCE_RECEIVED,
+        CaseState.EVIDENCE_RECEIVED: CaseState.UNDER_REVIEW,
+    }
+    while case.state in on_the_way:
+        move(case, on_the_way[CaseState(case.state)], Actor.SYSTEM, None)
     case.approved_fen = case.requested_fen
     move(case, CaseState.APPROVED, Actor.STAFF, None)
     db.session.commit()

@@ -1,0 +1,96 @@
+"""Embed mode: set by the APP's hand-off, kept for the session, ended by signing out; no site chrome, the
+APP's language, and a way back to the order list (and a close button) on every page."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from portal.demo.builder import build
+from portal.orders.models import Order
+from tests.conftest import htmx_headers
+from tests.embed.helpers import enter_from_app, is_embedded
+from tests.helpers import sign_in_customer
+
+
+@pytest.fixture
+def world(db):
+    build()
+    order = db.session.scalar(select(Order).order_by(Order.id))
+    return {"order_id": order.id}
+
+
+def test_the_hand_off_opens_the_portal_without_site_chrome(client, world):
+    response = enter_from_app(client, lang="en")
+    assert response.headers["Location"] == "/orders"
+    page = client.get("/orders").get_data(as_text=True)
+    assert is_embedded(page)
+    assert re.search(r'<body[^>]*class="embed"', page)
+    assert 'href="/orders"' in page and 'aria-current="page"' in page
+    assert 'href="/embed/close" data-bridge-close' in page
+    assert "js/bridge.js" in page
+    # The APP's language, and no way to change it here.
+    assert '<html lang="en">' in page and "My orders" in page and "中文" not in page
+
+
+def test_the_app_language_chinese(client, world):
+    enter_from_app(client, lang="zh_CN")
+    page = client.get("/orders").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page and "我的订单" in page and is_embedded(page)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/orders",
+        "/orders?q=%E7%8E%8B",
+        "/orders/{order_id}",
+        "/orders/{order_id}/refund",
+        "/embed/close",
+        "/no-such-page",
+    ],
+)
+def test_embed_mode_survives_navigation_and_every_page_leads_back(client, world, path):
+    enter_from_app(client)
+    response = client.get(path.format(**world))
+    page = response.get_data(as_text=True)
+    assert response.status_code in (200, 404)
+    assert is_embedded(page), path
+    assert re.search(r'<a class="embed-back" href="/orders"', page)
+    assert "<script>" not in page  # CSP: no inline script, the bridge reads data attributes
+
+
+def test_embed_mode_is_kept_on_the_next_request_of_the_session(client, world):
+    enter_from_app(client)
+    for _ in range(3):
+        assert is_embedded(client.get("/orders").get_data(as_text=True))
+    # A fragment is still only the fragment: the top bar belongs to full pages.
+    fragment = client.get("/orders", headers=htmx_headers()).get_data(as_text=True)
+    assert "<html" not in fragment and "embed-bar" not in fragment
+
+
+def test_embed_mode_ends_at_sign_out(app, client, world):
+    enter_from_app(client)
+    response = client.post("/logout")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/login")
+    page = client.get("/login").get_data(as_text=True)
+    assert "embed-bar" not in page and "site-header" in page
+    assert client.get("/orders").status_code == 302  # the session is over
+    # The same browser signing in with a code gets the ordinary site.
+    sign_in_customer(client, app)
+    page = client.get("/orders").get_data(as_text=True)
+    assert "site-header" in page and "embed-bar" not in page
+
+
+def test_signing_in_on_the_mobile_site_is_not_embed_mode(app, client, world):
+    sign_in_customer(client, app)
+    page = client.get("/orders").get_data(as_text=True)
+    assert "site-header" in page and "lang-switch" in page and "embed-bar" not in page
+    assert "bridge.js" not in page
+
+
+def test_the_close_page_works_without_javascript(client, world):
+    enter_from_app(client, lang="en")
+    page = client.get("/embed/close").get_data(as_text=True)
+    assert "You can close this page now" in page
+    assert 'class="button secondary block" href="/orders"' in page
