@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.orders.models import Order, Product
@@ -95,9 +96,11 @@ def search_orders(customer_id: int, query: OrderQuery, per_page: int) -> OrderPa
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(query.page, 1), pages)
-    orders = db.session.scalars(
+    # The list shows the product's English name too: one more query for the page, not one per order.
+    page_stmt = (
         stmt.order_by(Order.paid_at.desc(), Order.id.desc()).offset((page - 1) * per_page).limit(per_page)
-    ).all()
+    )
+    orders = db.session.scalars(page_stmt.options(selectinload(Order.product))).all()
     return OrderPage(list(orders), page, pages, total)
 
 

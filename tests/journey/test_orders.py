@@ -123,14 +123,15 @@ def test_badges_refundable_not_refundable_in_progress_refunded(journey):
     assert "Refund in progress" in row_for("game_card_unused")
 
 
-def test_badges_cost_the_same_number_of_queries_whatever_the_page_size(journey, app):
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_badges_cost_the_same_number_of_queries_whatever_the_page_size(journey, app, lang):
     def count_queries(per_page: int) -> int:
         app.config["ORDERS_PER_PAGE"] = per_page
         statements = []
         listener = lambda *args: statements.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            assert journey.get("/orders").status_code == 200
+            assert journey.get(f"/orders?lang={lang}").status_code == 200
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
