@@ -13,7 +13,8 @@ import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from redis import Redis
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.config import normalise_database_url
@@ -73,14 +74,31 @@ def redis_url():
 
 
 @pytest.fixture(scope="session")
-def _postgres_schema():
-    """On PostgreSQL: build the schema once per run; each test then starts from empty tables."""
+def postgres_url():
+    """On PostgreSQL: a database for this run alone, so parallel runs never truncate each other's tables."""
     if not POSTGRES_URL:
         yield None
         return
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(POSTGRES_URL), "TESTING": True})
+    base = make_url(normalise_database_url(POSTGRES_URL))
+    name = f"{base.database}_run{os.getpid()}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema(postgres_url):
+    """On PostgreSQL: build the schema once per run; each test then starts from empty tables."""
+    if not postgres_url:
+        yield None
+        return
+    app = create_app({"SQLALCHEMY_DATABASE_URI": postgres_url, "TESTING": True})
     with app.app_context():
-        _db.drop_all()
         with _db.engine.begin() as conn:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
         _db.create_all()
@@ -89,8 +107,8 @@ def _postgres_schema():
     yield tables
 
 
-def test_config(tmp_path: Path, redis_url: str) -> dict:
-    database = normalise_database_url(POSTGRES_URL) if POSTGRES_URL else f"sqlite:///{tmp_path / 'test.db'}"
+def test_config(tmp_path: Path, redis_url: str, postgres_url: str | None = None) -> dict:
+    database = postgres_url or f"sqlite:///{tmp_path / 'test.db'}"
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -106,9 +124,9 @@ def test_config(tmp_path: Path, redis_url: str) -> dict:
 
 
 @pytest.fixture
-def app(tmp_path, redis_url, _postgres_schema, request):
+def app(tmp_path, redis_url, postgres_url, _postgres_schema, request):
     """A fresh app and an empty database for each test; @pytest.mark.config(...) overrides settings."""
-    config = test_config(tmp_path, redis_url)
+    config = test_config(tmp_path, redis_url, postgres_url)
     marker = request.node.get_closest_marker("config")
     if marker:
         config.update(marker.kwargs)
