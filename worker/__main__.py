@@ -5,31 +5,46 @@ import logging
 import threading
 import time
 
+from flask import Flask
+
 from portal import create_app
-from portal.queueing import get_queue
+from portal.queueing import DEFAULT, get_queue, redis_connection
 from worker.runner import build_worker
 
+# Job path → period in seconds.
 PERIODIC_JOBS = {
     "worker.jobs.sweep_outbox": 20,
     "portal.cases.autoreview.sweep": 60,
+    "worker.jobs.check_overdue_reviews": 300,
     "portal.payouts.jobs.poll_payouts": 15,
 }
 
+log = logging.getLogger("worker.clock")
 
-def run_clock(app, stop: threading.Event) -> None:
-    """Enqueue the periodic jobs; a fixed job id per slot keeps two clocks from doubling the work."""
-    last: dict[str, float] = {}
-    while not stop.is_set():
-        now = time.time()
+
+def tick(app: Flask, now: float) -> list[str]:
+    """Enqueue each periodic job whose slot has begun; returns the job ids enqueued by this clock.
+
+    Every worker process runs a clock; a Redis SET NX per (job, slot) lets only one of them enqueue.
+    """
+    enqueued = []
+    with app.app_context():
+        connection = redis_connection()
         for path, every in PERIODIC_JOBS.items():
-            if now - last.get(path, 0) >= every:
-                try:
-                    with app.app_context():
-                        slot = int(now // every)
-                        get_queue("default").enqueue_call(path, job_id=f"{path}-{slot}", result_ttl=60)
-                    last[path] = now
-                except Exception as exc:
-                    logging.getLogger("worker.clock").warning("clock: %s", exc)
+            job_id = f"{path}-{int(now // every)}"
+            if connection.set(f"refund:clock:{job_id}", 1, nx=True, ex=every * 2):
+                get_queue(DEFAULT, connection).enqueue_call(path, job_id=job_id, result_ttl=60, timeout=every)
+                enqueued.append(job_id)
+    return enqueued
+
+
+def run_clock(app: Flask, stop: threading.Event) -> None:
+    """Tick every second until stopped; Redis being down only skips ticks."""
+    while not stop.is_set():
+        try:
+            tick(app, time.time())
+        except Exception as exc:
+            log.warning("clock: %s", exc)
         stop.wait(1)
 
 

@@ -19,30 +19,41 @@ SECRET_TEMPLATES = {"sign_in_code"}
 
 def deliver_outbox(item_id: int) -> str:
     """Send one outbox item once: a second run, or a run after a crash, does not send it again."""
+    # The row lock serialises two runs of the same item (relay and sweep); the loser then sees "sent".
     item = db.session.get(OutboxItem, item_id, with_for_update=True)
-    if item is None or item.status == "sent":
+    if item is None or item.status != "pending":
         db.session.rollback()
         return "skipped"
     item.attempts += 1
     try:
         provider_ref = _send(item)
     except Exception as exc:
-        item.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        job = get_current_job()
-        if job is None or not job.retries_left:
-            item.status = "failed"
-        else:
-            item.next_attempt_at = utcnow() + timedelta(seconds=outbox.RETRY_INTERVALS[0])
+        _record_failure(item, exc)
         db.session.commit()
         raise
     item.status = "sent"
     item.sent_at = utcnow()
     item.provider_ref = provider_ref
+    item.last_error = ""
     if item.template in SECRET_TEMPLATES:
         # The code did its work; the record need not keep it.
         item.params = {key: "******" for key in item.params}
     db.session.commit()
     return "sent"
+
+
+def _record_failure(item: OutboxItem, exc: Exception) -> None:
+    """Note the error; the row fails for good (staff see it) once RQ has no retry left."""
+    item.last_error = f"{type(exc).__name__}: {exc}"[:500]
+    job = get_current_job()
+    retries_left = (job.retries_left or 0) if job is not None else 0
+    if not retries_left:
+        item.status = "failed"
+        return
+    # RQ schedules the next try after this interval; the sweep leaves the row alone until then.
+    done = len(outbox.RETRY_INTERVALS) - retries_left
+    interval = outbox.RETRY_INTERVALS[min(max(done, 0), len(outbox.RETRY_INTERVALS) - 1)]
+    item.next_attempt_at = utcnow() + timedelta(seconds=interval)
 
 
 def _send(item: OutboxItem) -> str:
@@ -64,5 +75,12 @@ def _send(item: OutboxItem) -> str:
 
 
 def sweep_outbox() -> int:
-    """Re-enqueue outbox rows that never reached, or never left, the queue."""
+    """Re-enqueue outbox rows that never reached, or were lost from, the queue."""
     return outbox.sweep()
+
+
+def check_overdue_reviews() -> int:
+    """Tell customers whose review is late that they may appeal (once per deadline)."""
+    from worker.overdue import notify_overdue_reviews
+
+    return notify_overdue_reviews(utcnow())

@@ -1,32 +1,120 @@
 """What a case event means for the customer: an in-app message and an SMS, written with the change."""
 
+from datetime import datetime
+
 from flask_babel import force_locale
 
-from portal.cases.models import RefundCase
+from portal.cases import deadlines
+from portal.cases.models import CaseEvent, RefundCase
+from portal.cases.states import CaseState
+from portal.clock import utcnow
 from portal.embed.push import queue_push
 from portal.extensions import db
+from portal.money import format_fen
 from portal.notifications import outbox
+from portal.notifications.dates import local_date, local_deadline
 from portal.notifications.models import InboxMessage
-from portal.notifications.texts import EVENT_TEXTS
+from portal.notifications.texts import EVENT_TEXTS, SMS_PARAMS, EventText
+
+# An answer to an appeal is told as such: the customer is waiting for that answer, not for a decision.
+_APPEAL_ANSWERS = {
+    "approved": "appeal_approved",
+    "rejected": "appeal_rejected",
+    "under_review": "appeal_returned",
+}
 
 
 def notify_customer(case: RefundCase, event: str) -> None:
     """Write the inbox message and the SMS outbox row for this event, if the event is one we announce."""
-    texts = EVENT_TEXTS.get(event)
-    if texts is None:
+    key = text_key(case, event, _previous_state(case))
+    if key is None:
         return
+    texts = EVENT_TEXTS[key]
     customer = case.customer
-    params = {
-        "number": case.number,
-        "due": case.review_due_at.strftime("%Y-%m-%d") if case.review_due_at else "",
-    }
     with force_locale(customer.locale):
-        title, body = str(texts[0]), str(texts[1]) % params
+        params = event_params(case, customer.locale, utcnow())
+        title, body, detail = _render(texts, params)
     db.session.add(
-        InboxMessage(customer_id=customer.id, case_id=case.id, event=event, title=title, body=body)
-    )
-    queue_push(customer, f"case:{event}", params, case_id=case.id)  # the APP's push, if the customer has it
-    if customer.sms_opt_in:
-        outbox.add_sms(
-            customer.phone, f"case:{event}", params, customer.locale, customer_id=customer.id, case_id=case.id
+        InboxMessage(
+            customer_id=customer.id,
+            case_id=case.id,
+            event=key,
+            title=title,
+            body=f"{body}\n{detail}" if detail else body,
         )
+    )
+    queue_push(customer, f"case:{key}", params, case_id=case.id)  # the APP's push, if the customer has it
+    if customer.sms_opt_in:
+        sms_params = {name: params[name] for name in SMS_PARAMS}
+        outbox.add_sms(
+            customer.phone,
+            f"case:{key}",
+            sms_params,
+            customer.locale,
+            customer_id=customer.id,
+            case_id=case.id,
+        )
+
+
+def text_key(case: RefundCase, event: str, previous: str | None) -> str | None:
+    """Which EVENT_TEXTS entry tells the customer about `event` (None: nothing to say)."""
+    if previous == CaseState.APPEALED and event in _APPEAL_ANSWERS:
+        # A partly approved appeal says the amount; "partly" is spelled out on the progress page.
+        return _APPEAL_ANSWERS[event]
+    if previous == CaseState.MANUAL and event == CaseState.EXECUTING:
+        return None  # the customer was told about the payout already; manual handling is internal
+    if event == "approved" and _partial(case):
+        return "approved_partial"
+    return event if event in EVENT_TEXTS else None
+
+
+def event_params(case: RefundCase, locale: str, now: datetime) -> dict[str, str]:
+    """Every parameter an event text may use, formatted for `locale` (call inside force_locale)."""
+    from portal.orders.labels import PAYMENT_ROUTE
+    from portal.staff.labels import reason_label
+
+    route = case.order.payment_route
+    due = case.step_due_at or case.review_due_at
+    amount = case.approved_fen if case.approved_fen is not None else case.requested_fen
+    _, latest = deadlines.arrival_window(now, route)
+    return {
+        "number": case.number,
+        "due": local_deadline(due, locale) if due else "",
+        "amount": format_fen(amount),
+        "requested": format_fen(case.requested_fen),
+        "route": str(PAYMENT_ROUTE[route]),
+        "arrival": local_date(latest, locale),
+        "reason": reason_label(case.decision_reason_code),
+        "note": case.decision_note or "",
+        "items": ", ".join(_item_labels(case, locale)),
+    }
+
+
+def _render(texts: EventText, params: dict[str, str]) -> tuple[str, str, str]:
+    detail = (str(texts.detail) % params).strip(" .") if texts.detail else ""
+    return str(texts.title), str(texts.body) % params, detail
+
+
+def _partial(case: RefundCase) -> bool:
+    return case.approved_fen is not None and case.approved_fen < case.requested_fen
+
+
+def _item_labels(case: RefundCase, locale: str) -> list[str]:
+    if not case.requested_items:
+        return []
+    from portal.cases.progress import requested_item_labels
+
+    return requested_item_labels(case, locale)
+
+
+def _previous_state(case: RefundCase) -> str | None:
+    """The state the case left in the move being announced: the newest event not yet written for it.
+
+    services.move appends the event just before announcing; reading it from the session avoids a
+    query (and an autoflush in the middle of the caller's change).
+    """
+    pending = [e for e in db.session.new if isinstance(e, CaseEvent) and e.case_id == case.id]
+    moves = [e for e in pending if e.from_state != e.to_state]
+    if not moves:
+        return None
+    return max(moves, key=lambda e: e.seq).from_state

@@ -1,24 +1,42 @@
-"""Write notifications to the outbox in the caller's transaction; the relay enqueues them after commit."""
+"""Write notifications to the outbox in the caller's transaction; the relay enqueues them after commit.
+
+The database is the record: a row is `pending` until a worker has sent it (`sent`) or has given up
+after its retries (`failed`, shown to staff with a retry button). Redis only carries the work. The
+RQ job id is `outbox-<row id>`, also the SMS provider's de-duplication key, so a job enqueued twice
+(relay and sweep, a crash and a restart) is still one message.
+"""
 
 import logging
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_sqlalchemy.session import Session as FlaskSession
 from rq import Retry
-from sqlalchemy import event, or_, select
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+from sqlalchemy import event, or_, select, update
 
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications.models import OutboxItem
-from portal.queueing import NOTIFICATIONS, enqueue, redis_connection
+from portal.queueing import DEFAULT, NOTIFICATIONS, get_queue, redis_connection
 
 log = logging.getLogger(__name__)
 
 DELIVER_JOB = "worker.jobs.deliver_outbox"
-# Backoff between tries of one job; the sweep starts a new round after these are spent.
+# Backoff between tries of one job (RQ's scheduler re-runs it); after these the row is `failed`.
 RETRY_INTERVALS = [5, 30, 120, 600]
+# A provider call that takes longer than this is treated as lost (the job is abandoned and retried).
+JOB_TIMEOUT = 60
+# A row that should have run this long ago and is not sent is looked at again by the sweep.
 SWEEP_GRACE = timedelta(seconds=30)
+# A job still marked as started this long after it was enqueued belongs to a dead worker.
+STUCK_AFTER = timedelta(minutes=3)
+_WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+Pending = tuple[int, str]  # (outbox id, channel)
 
 
 def add_sms(
@@ -73,64 +91,135 @@ def add_job(func_path: str, *ids: int, case_id: int | None = None) -> OutboxItem
 
 
 def job_id_for(item_id: int) -> str:
+    """The RQ job id of an outbox row, and the SMS provider's de-duplication key (OutId)."""
     return f"outbox-{item_id}"
 
 
-def enqueue_items(item_ids: list[int]) -> int:
-    """Hand outbox rows to RQ; returns how many were enqueued (0 when Redis is unreachable)."""
-    if not item_ids or not current_app.config["RQ_ENABLED"]:
+def queue_for(channel: str) -> str:
+    """Messages to people go on their own queue, so a backlog of other work never delays them."""
+    return DEFAULT if channel == "job" else NOTIFICATIONS
+
+
+def enqueue_items(items: Iterable[Pending | int]) -> int:
+    """Hand outbox rows (ids, or (id, channel) pairs) to RQ; returns how many (0 when Redis is down)."""
+    pairs = [item if isinstance(item, tuple) else (item, "sms") for item in items]
+    if not pairs or not current_app.config["RQ_ENABLED"]:
         return 0
     try:
         connection = redis_connection()
-        for item_id in item_ids:
-            enqueue(
-                NOTIFICATIONS,
+        for item_id, channel in pairs:
+            get_queue(queue_for(channel), connection).enqueue_call(
                 DELIVER_JOB,
-                item_id,
+                args=(item_id,),
                 job_id=job_id_for(item_id),
                 retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-                connection=connection,
+                timeout=JOB_TIMEOUT,
+                result_ttl=3600,
+                failure_ttl=7 * 86400,
             )
     except Exception as exc:  # Redis down: the rows stay pending and the sweep will send them.
-        log.warning("Could not enqueue outbox items %s: %s", item_ids, exc)
+        log.warning("Could not enqueue outbox items %s: %s", [i for i, _ in pairs], exc)
         return 0
     now = utcnow()
+    ids = [item_id for item_id, _ in pairs]
+    # Its own transaction: the relay runs after the caller's commit, outside any session transaction.
     with db.engine.begin() as conn:
-        conn.execute(OutboxItem.__table__.update().where(OutboxItem.id.in_(item_ids)).values(enqueued_at=now))
-    return len(item_ids)
+        conn.execute(
+            update(OutboxItem).where(OutboxItem.id.in_(ids)).values(enqueued_at=now, next_attempt_at=now)
+        )
+    return len(ids)
 
 
-def sweep(now=None, limit: int = 500) -> int:
-    """Re-enqueue what is pending and was never enqueued, or was enqueued long ago and not sent."""
+def sweep(now: datetime | None = None, limit: int = 500) -> int:
+    """Re-enqueue pending rows that never reached the queue, or were due long ago and are not in it."""
     now = now or utcnow()
-    stale = now - SWEEP_GRACE
-    ids = db.session.scalars(
-        select(OutboxItem.id)
+    rows = db.session.execute(
+        select(OutboxItem.id, OutboxItem.channel, OutboxItem.enqueued_at)
         .where(
             OutboxItem.status == "pending",
-            OutboxItem.next_attempt_at <= now,
-            or_(OutboxItem.enqueued_at.is_(None), OutboxItem.enqueued_at < stale),
+            OutboxItem.next_attempt_at <= now - SWEEP_GRACE,
+            or_(OutboxItem.enqueued_at.is_(None), OutboxItem.enqueued_at <= now - SWEEP_GRACE),
         )
         .order_by(OutboxItem.id)
         .limit(limit)
     ).all()
     db.session.rollback()
-    return enqueue_items(list(ids))
+    if not rows or not current_app.config["RQ_ENABLED"]:
+        return 0
+    try:
+        lost = [(row.id, row.channel) for row in rows if _lost(row.id, row.enqueued_at, now)]
+    except Exception as exc:
+        log.warning("Outbox sweep: Redis unreachable: %s", exc)
+        return 0
+    return enqueue_items(lost)
+
+
+def _lost(item_id: int, enqueued_at: datetime | None, now: datetime) -> bool:
+    """Whether RQ no longer holds a live job for the row (never enqueued, expired, failed, or stuck)."""
+    if enqueued_at is None:
+        return True
+    try:
+        job = Job.fetch(job_id_for(item_id), connection=redis_connection(), serializer=JSONSerializer)
+    except NoSuchJobError:
+        return True  # Redis lost it (restart without persistence, eviction)
+    status = job.get_status(refresh=False)
+    if status in _WAITING:
+        return False
+    if status == JobStatus.STARTED:
+        return now - enqueued_at > STUCK_AFTER
+    return True  # finished without marking the row sent, failed, stopped, canceled
+
+
+def retry_item(item_id: int) -> OutboxItem | None:
+    """A staff retry of a failed row: pending again, enqueued by the relay after the caller commits."""
+    item = db.session.get(OutboxItem, item_id)
+    if item is None or item.status != "failed":
+        return None
+    item.status = "pending"
+    item.next_attempt_at = utcnow()
+    item.enqueued_at = None
+    db.session.info.setdefault("outbox_ids", []).append((item.id, item.channel))
+    return item
+
+
+def failed_items(limit: int = 100) -> list[OutboxItem]:
+    """Rows the workers gave up on, newest first (the staff notification failures page)."""
+    return list(
+        db.session.scalars(
+            select(OutboxItem)
+            .where(OutboxItem.status == "failed")
+            .order_by(OutboxItem.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def stuck_items(now: datetime | None = None, limit: int = 100) -> list[OutboxItem]:
+    """Pending rows much older than the sweep would allow: the workers or Redis are not keeping up."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            select(OutboxItem)
+            .where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now - STUCK_AFTER)
+            .order_by(OutboxItem.id)
+            .limit(limit)
+        )
+    )
 
 
 # The relay: after each commit, enqueue the outbox rows that the transaction created.
 @event.listens_for(FlaskSession, "after_flush")
 def _collect_new_items(session: FlaskSession, flush_context) -> None:
-    new_ids = [obj.id for obj in session.new if isinstance(obj, OutboxItem)]
-    if new_ids:
-        session.info.setdefault("outbox_ids", []).extend(new_ids)
+    new = [(obj.id, obj.channel) for obj in session.new if isinstance(obj, OutboxItem)]
+    if new:
+        session.info.setdefault("outbox_ids", []).extend(new)
 
 
 @event.listens_for(FlaskSession, "after_commit")
 def _relay_after_commit(session: FlaskSession) -> None:
-    ids = session.info.pop("outbox_ids", None)
-    if ids:
-        enqueue_items(ids)
+    pending = session.info.pop("outbox_ids", None)
+    if pending:
+        enqueue_items(pending)
 
 
 @event.listens_for(FlaskSession, "after_soft_rollback")

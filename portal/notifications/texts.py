@@ -1,21 +1,121 @@
-"""What each event says, by SMS and in the inbox, in the customer's language (an SMS fits 70 characters)."""
+"""What each event says, by SMS and in the inbox, in the customer's language.
+
+An SMS must fit one message: 70 characters in UCS-2 (Chinese), the signature 【众商卡盟】 and a case
+number (RF + 16 characters) included. So the SMS `body` carries only short parameters (number, due
+date, amount, route, arrival date); the reviewer's own words and reason labels, which may be long, go
+to the inbox `detail` only. tests/lifecycle/test_texts.py renders every body in zh_CN with the longest
+parameters and checks the length. The Chinese in the comments is a suggested translation within budget.
+"""
+
+from typing import NamedTuple
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+SMS_LIMIT = 70
 
 SMS_TEMPLATES = {
     "sign_in_code": _l("Your sign-in code is %(code)s, valid for 10 minutes. Never share it with anyone."),
 }
 
-# Case event → (inbox title, body); the SMS says the body. Bodies fit one SMS (≤ 70 Chinese characters).
-EVENT_TEXTS = {
-    "submitted": (
+
+class EventText(NamedTuple):
+    """An event's inbox title, its SMS (also the inbox message's first line), and inbox-only detail."""
+
+    title: LazyString
+    body: LazyString
+    detail: LazyString | None = None
+
+
+# Parameters an SMS body may use; the detail may also use reason, note, items and requested.
+SMS_PARAMS = ("number", "due", "amount", "route", "arrival")
+
+EVENT_TEXTS: dict[str, EventText] = {
+    # 退款申请%(number)s已受理，%(due)s前完成审核。
+    "submitted": EventText(
         _l("Refund request received"),
-        _l("We received your refund request %(number)s and will review it by %(due)s."),
+        _l("Refund request %(number)s received; we will review it by %(due)s."),
     ),
-    "evidence_received": (
+    # 退款%(number)s的凭证已接收，%(due)s前完成审核。
+    "evidence_received": EventText(
         _l("Evidence received"),
-        _l("The evidence for refund %(number)s has been received and is waiting for review."),
+        _l("Evidence for refund %(number)s received; review due by %(due)s."),
+    ),
+    # 退款%(number)s进入责任方判定，%(due)s前给出结果。
+    "under_review": EventText(
+        _l("Responsibility review"),
+        _l("Refund %(number)s is under review; decision due by %(due)s."),
+    ),
+    # 退款%(number)s需补充材料，请于%(due)s前在退款进度页上传。
+    "more_evidence": EventText(
+        _l("More evidence needed"),
+        _l("Refund %(number)s needs more evidence. Please add it by %(due)s on the progress page."),
+        _l("Requested: %(items)s. %(note)s"),
+    ),
+    # 退款%(number)s审核通过，%(amount)s将原路退回%(route)s。
+    "approved": EventText(
+        _l("Refund approved"),
+        _l("Refund %(number)s approved: %(amount)s will go back to your %(route)s."),
+    ),
+    # 退款%(number)s部分通过，%(amount)s将原路退回%(route)s。
+    "approved_partial": EventText(
+        _l("Refund partly approved"),
+        _l("Refund %(number)s partly approved: %(amount)s will go back to your %(route)s."),
+        _l("You asked for %(requested)s. %(note)s"),
+    ),
+    # 退款%(number)s已驳回，原因见退款进度页，如有异议可申诉。
+    "rejected": EventText(
+        _l("Refund rejected"),
+        _l("Refund %(number)s was rejected. See why on the progress page; you may appeal."),
+        _l("Reason: %(reason)s. %(note)s"),
+    ),
+    # 退款%(number)s已提交第三方仲裁，结果将通知您。
+    "arbitration": EventText(
+        _l("Third-party arbitration"),
+        _l("Refund %(number)s went to third-party arbitration. We will tell you the outcome."),
+    ),
+    # 已收到退款%(number)s的申诉，%(due)s前答复。
+    "appealed": EventText(
+        _l("Appeal received"),
+        _l("Appeal on refund %(number)s received; we will answer by %(due)s."),
+    ),
+    # 退款%(number)s申诉成功，%(amount)s将原路退回%(route)s。
+    "appeal_approved": EventText(
+        _l("Appeal answered: approved"),
+        _l("Your appeal on %(number)s succeeded: %(amount)s will go back to your %(route)s."),
+    ),
+    # 退款%(number)s申诉未通过，原因见退款进度页。
+    "appeal_rejected": EventText(
+        _l("Appeal answered: rejected"),
+        _l("Your appeal on %(number)s was not upheld. See why on the progress page."),
+        _l("Reason: %(reason)s. %(note)s"),
+    ),
+    # 退款%(number)s申诉已受理，将重新审核，%(due)s前给出结果。
+    "appeal_returned": EventText(
+        _l("Appeal answered: new review"),
+        _l("Your appeal on %(number)s was accepted for a new review, due by %(due)s."),
+        _l("%(note)s"),
+    ),
+    # 退款%(number)s退款执行中，%(amount)s预计%(arrival)s前到账%(route)s。
+    "executing": EventText(
+        _l("Refund executing"),
+        _l("Refund %(number)s is being paid: %(amount)s to your %(route)s, expected by %(arrival)s."),
+    ),
+    # 退款%(number)s已退款，%(amount)s已退回%(route)s。
+    "refunded": EventText(
+        _l("Refunded"),
+        _l("Refund %(number)s is done: %(amount)s was returned to your %(route)s."),
+    ),
+    # 您已撤回退款申请%(number)s。
+    "withdrawn": EventText(
+        _l("Request withdrawn"),
+        _l("You withdrew refund request %(number)s."),
+    ),
+    # 退款%(number)s审核已超时，您可在退款进度页申诉。
+    "overdue": EventText(
+        _l("Review is late"),
+        _l("The review of refund %(number)s is late. You may appeal on the progress page."),
     ),
 }
 
@@ -23,7 +123,7 @@ EVENT_TEXTS = {
 def render_sms(template: str, params: dict, locale: str, sign_name: str) -> str:
     """The SMS text for the template, in the given language, with the sender's signature."""
     if template.startswith("case:"):
-        text = EVENT_TEXTS[template.removeprefix("case:")][1]
+        text = EVENT_TEXTS[template.removeprefix("case:")].body
     else:
         text = SMS_TEMPLATES[template]
     with force_locale(locale):
