@@ -81,7 +81,9 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from portal.accounts.commands import app_link_command
+    from portal.cases.commands import audit_cli
     from portal.demo.commands import demo_data_command
 
     app.cli.add_command(demo_data_command)
     app.cli.add_command(app_link_command)
+    app.cli.add_command(audit_cli)

@@ -1,5 +1,331 @@
-"""退款进度 and 退款记录: the customer's view of their cases."""
+"""退款进度 (a case's live progress page), 退款记录 (all of a customer's refunds), and the customer's
+actions on a case: withdraw, appeal, add the evidence a reviewer asked for.
 
-from flask import Blueprint
+The progress page polls itself with htmx. A poll costs one primary-key query when nothing changed:
+the case's version, update time, state and deadlines make a weak ETag, and a matching If-None-Match
+(sent by the polled element itself, see the template) answers 304 with `HX-Reswap: none`. A case in a
+quiet state (refunded, withdrawn, rejected) renders without the polling trigger, so polling stops.
+"""
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, current_app, flash, make_response, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.accounts.guards import customer_required
+from portal.cases import deadlines, progress
+from portal.cases.models import CaseEvent, RefundCase
+from portal.cases.services import customer_cases, get_customer_case, move
+from portal.cases.states import Actor, CaseState, IllegalTransition
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.i18n import current_locale_code
+from portal.notifications.dates import local_date, local_datetime, local_deadline
+from portal.rendering import redirect_to, render, wants_fragment
 
 bp = Blueprint("cases", __name__)
+
+POLL_SECONDS = 8
+APPEAL_MIN, APPEAL_MAX = 5, 1000
+# A review deadline that passed while the customer gathered evidence restarts from the upload.
+RESUMED_REVIEW_WORKING_DAYS = 1
+# System moves that only carry a late case into review so it can be appealed: the customer is not told.
+INTAKE_ACTION = "intake_for_appeal"
+
+
+@bp.app_template_filter("shanghai_datetime")
+def shanghai_datetime_filter(at: datetime | None) -> str:
+    """A naive UTC instant as Shanghai date and time, in the page's language."""
+    return local_datetime(at, current_locale_code(), with_year=True) if at else ""
+
+
+@bp.app_template_filter("shanghai_date")
+def shanghai_date_filter(at: datetime | None) -> str:
+    """A naive UTC instant's Shanghai date, in the page's language."""
+    return local_date(at, current_locale_code(), with_year=True) if at else ""
+
+
+@bp.app_template_filter("shanghai_deadline")
+def shanghai_deadline_filter(at: datetime | None) -> str:
+    """A deadline: the date alone when it ends a day, else date and time."""
+    return local_deadline(at, current_locale_code(), with_year=True) if at else ""
+
+
+# -- 退款进度 -----------------------------------------------------------------------------------------------
+
+
+@bp.get("/cases/<int:case_id>", endpoint="progress")
+@customer_required
+def progress_page(case_id: int) -> Response:
+    """The case's timeline; to htmx, the live fragment, or 304 when nothing changed since the last poll."""
+    stamp = _stamp(case_id)
+    if stamp is None:
+        abort(404)
+    etag = _etag(case_id, stamp, utcnow())
+    if wants_fragment() and request.if_none_match.contains_weak(etag):
+        return _not_modified(etag, stamp.updated_at)
+    case = get_customer_case(current_user.id, case_id)
+    response = _render_progress(case)
+    if wants_fragment():
+        response.set_etag(etag, weak=True)
+    response.last_modified = stamp.updated_at.replace(tzinfo=UTC)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _stamp(case_id: int):
+    """What decides whether the page changed, by primary key and owner: ONE indexed query."""
+    return db.session.execute(
+        select(
+            RefundCase.version,
+            RefundCase.updated_at,
+            RefundCase.state,
+            RefundCase.step_due_at,
+            RefundCase.review_due_at,
+        ).where(RefundCase.id == case_id, RefundCase.customer_id == current_user.id)
+    ).first()
+
+
+def _etag(case_id: int, stamp, now: datetime) -> str:
+    # Lateness flips with the clock, not with a write, and the language changes every word.
+    late = progress.review_overdue(stamp, now)
+    changed = f"{stamp.updated_at:%Y%m%d%H%M%S%f}"
+    return f"case-{case_id}-v{stamp.version}-{changed}-{int(late)}-{current_locale_code()}"
+
+
+def _not_modified(etag: str, updated_at: datetime) -> Response:
+    response = make_response("", 304)
+    response.set_etag(etag, weak=True)
+    response.last_modified = updated_at.replace(tzinfo=UTC)
+    response.headers["Cache-Control"] = "private, no-cache"
+    # htmx would otherwise swap the empty 304 body into the page.
+    response.headers["HX-Reswap"] = "none"
+    response.vary.add("HX-Request")
+    return response
+
+
+def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = None, form=None) -> Response:
+    events = _events(case.id)
+    labels = progress.requested_item_labels(case, current_locale_code()) if case.requested_items else []
+    view = progress.build_progress(case, events, utcnow(), labels)
+    now = utcnow()
+    stamp = _etag(case.id, case, now)
+    return render(
+        "cases/progress.html",
+        "live",
+        status=status,
+        case=case,
+        progress=view,
+        etag=f'W/"{stamp}"',
+        poll_seconds=current_app.config.get("PROGRESS_POLL_SECONDS", POLL_SECONDS),
+        requested=list(zip(case.requested_items or [], labels, strict=False)),
+        evidence=[f for f in case.evidence if f.removed_at is None],
+        errors=errors or {},
+        form=form or {},
+        Action=progress.Action,
+        **_label_maps(),
+    )
+
+
+def _events(case_id: int) -> list[CaseEvent]:
+    return list(
+        db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq))
+    )
+
+
+# -- 退款记录 -----------------------------------------------------------------------------------------------
+
+
+@bp.get("/refunds")
+@customer_required
+def records() -> Response:
+    """Every refund of the customer: state, amount, route, and when the money arrives or arrived."""
+    cases = customer_cases(current_user.id)
+    events: dict[int, list[CaseEvent]] = {case.id: [] for case in cases}
+    if cases:
+        rows = db.session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id.in_(list(events))).order_by(CaseEvent.seq)
+        )
+        for event in rows:
+            events[event.case_id].append(event)
+    now = utcnow()
+    rows = [(case, progress.build_progress(case, events[case.id], now)) for case in cases]
+    return render("cases/records.html", rows=rows, **_label_maps())
+
+
+def _label_maps() -> dict:
+    from portal.orders.labels import PAYMENT_ROUTE
+    from portal.policy.messages import REFUND_TYPE_LABELS
+
+    return {
+        "type_labels": REFUND_TYPE_LABELS,
+        "route_labels": PAYMENT_ROUTE,
+        "state_labels": progress.STATE_LABELS,
+    }
+
+
+# -- actions ------------------------------------------------------------------------------------------------
+
+
+def _own_case_or_404(case_id: int) -> RefundCase:
+    case = get_customer_case(current_user.id, case_id)
+    if case is None:
+        abort(404)
+    return case
+
+
+def _allowed(case: RefundCase) -> frozenset[progress.Action]:
+    moves = [e for e in _events(case.id) if e.to_state and e.from_state != e.to_state]
+    return progress.allowed_actions(case, moves, utcnow())
+
+
+def _changed_meanwhile(case_id: int) -> Response:
+    db.session.rollback()
+    flash(_("Your refund request changed in the meantime. Here is where it stands now."), "error")
+    return redirect_to(url_for("cases.progress", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/withdraw")
+@customer_required
+def withdraw(case_id: int) -> Response:
+    """Withdraw the request before it is decided."""
+    case = _own_case_or_404(case_id)
+    if progress.Action.WITHDRAW not in _allowed(case):
+        return _changed_meanwhile(case_id)
+    try:
+        move(case, CaseState.WITHDRAWN, Actor.CUSTOMER, current_user.id, reason=_reason_field(200))
+        db.session.commit()
+    except (StaleDataError, IllegalTransition):
+        return _changed_meanwhile(case_id)
+    flash(_("Your refund request was withdrawn."), "success")
+    return redirect_to(url_for("cases.progress", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/appeal")
+@customer_required
+def appeal(case_id: int) -> Response:
+    """申诉: disagree with a rejection, or complain that the review is late; a senior answers in 24 hours."""
+    case = _own_case_or_404(case_id)
+    if progress.Action.APPEAL not in _allowed(case):
+        return _changed_meanwhile(case_id)
+    text = (request.form.get("reason") or "").strip()
+    if not APPEAL_MIN <= len(text) <= APPEAL_MAX:
+        message = _(
+            "Please tell us in %(min)s to %(max)s characters why you appeal.", min=APPEAL_MIN, max=APPEAL_MAX
+        )
+        return _render_progress(case, status=422, errors={"reason": message}, form={"reason": text})
+    late = progress.review_overdue(case, utcnow())
+    try:
+        _into_review_for_appeal(case)
+        move(
+            case,
+            CaseState.APPEALED,
+            Actor.CUSTOMER,
+            current_user.id,
+            reason=text,
+            data={"grounds": "late_review" if late else "disagree"},
+        )
+        db.session.commit()
+    except (StaleDataError, IllegalTransition):
+        return _changed_meanwhile(case_id)
+    flash(_("Your appeal was sent. A senior reviewer will answer within 24 hours."), "success")
+    return redirect_to(url_for("cases.progress", case_id=case_id))
+
+
+def _into_review_for_appeal(case: RefundCase) -> None:
+    """A late case nobody has taken into review yet is moved there first (the state machine's path)."""
+    if CaseState(case.state) is CaseState.SUBMITTED:
+        move(case, CaseState.EVIDENCE_RECEIVED, Actor.SYSTEM, None, data={"files": []}, action=INTAKE_ACTION)
+    if CaseState(case.state) is CaseState.EVIDENCE_RECEIVED:
+        move(case, CaseState.UNDER_REVIEW, Actor.SYSTEM, None, action=INTAKE_ACTION)
+
+
+@bp.post("/cases/<int:case_id>/evidence")
+@customer_required
+def add_evidence(case_id: int) -> Response:
+    """补充材料: store one file for an item the reviewer asked for."""
+    from portal.evidence.inspect import EvidenceError
+    from portal.evidence.storage import LocalStorage
+    from portal.evidence.uploads import Limits, Upload, UploadRefused, store_for_case
+
+    case = _own_case_or_404(case_id)
+    if progress.Action.ADD_EVIDENCE not in _allowed(case):
+        return _changed_meanwhile(case_id)
+    item = request.form.get("item", "")
+    file = request.files.get("file")
+    if item not in (case.requested_items or []):
+        return _evidence_error(case, _("Choose what this file shows."), item)
+    if file is None or not file.filename:
+        return _evidence_error(case, _("Please choose a file to upload."), item)
+    config = current_app.config
+    try:
+        stored = store_for_case(
+            LocalStorage(config["UPLOAD_FOLDER"]),
+            case,
+            item,
+            Upload(file.read(), file.filename),
+            Limits(config["MAX_FILE_BYTES"], config["MAX_IMAGE_PIXELS"]),
+        )
+        db.session.commit()
+    except EvidenceError as exc:
+        db.session.rollback()
+        return _evidence_error(case, exc.message(), item)
+    except (UploadRefused, StaleDataError):
+        return _changed_meanwhile(case_id)
+    flash(_("%(name)s was added.", name=stored.original_name or _("The file")), "success")
+    return redirect_to(url_for("cases.progress", case_id=case_id) + "#add-evidence")
+
+
+def _evidence_error(case: RefundCase, message: str, item: str) -> Response:
+    return _render_progress(case, status=422, errors={"file": message}, form={"item": item})
+
+
+@bp.post("/cases/<int:case_id>/evidence/done")
+@customer_required
+def evidence_done(case_id: int) -> Response:
+    """Send the added evidence back for review: every requested item needs a file added since the request."""
+    case = _own_case_or_404(case_id)
+    if progress.Action.ADD_EVIDENCE not in _allowed(case):
+        return _changed_meanwhile(case_id)
+    since = _requested_at(case.id)
+    fresh = [f for f in case.evidence if f.removed_at is None and (since is None or f.uploaded_at >= since)]
+    missing = set(case.requested_items or []) - {f.checklist_key for f in fresh}
+    if missing:
+        return _evidence_error(case, _("Please add a file for every item the reviewer asked for."), "")
+    now = utcnow()
+    due = max(case.review_due_at or now, deadlines.add_working_days(now, RESUMED_REVIEW_WORKING_DAYS))
+    try:
+        case.review_due_at = case.step_due_at = due
+        case.overdue_notified_at = None
+        move(
+            case,
+            CaseState.EVIDENCE_RECEIVED,
+            Actor.CUSTOMER,
+            current_user.id,
+            data={"files": [f.public_id for f in fresh], "due": due.isoformat()},
+        )
+        db.session.commit()
+    except (StaleDataError, IllegalTransition):
+        return _changed_meanwhile(case_id)
+    flash(_("Thank you. Your evidence was sent to the reviewer."), "success")
+    return redirect_to(url_for("cases.progress", case_id=case_id))
+
+
+def _requested_at(case_id: int) -> datetime | None:
+    return db.session.scalar(
+        select(CaseEvent.at)
+        .where(
+            CaseEvent.case_id == case_id,
+            CaseEvent.to_state == CaseState.MORE_EVIDENCE.value,
+            CaseEvent.from_state != CaseState.MORE_EVIDENCE.value,  # the request, not an upload after it
+        )
+        .order_by(CaseEvent.seq.desc())
+        .limit(1)
+    )
+
+
+def _reason_field(limit: int) -> str:
+    return (request.form.get("reason") or "").strip()[:limit]

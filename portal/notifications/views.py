@@ -1,5 +1,106 @@
-"""站内信: the customer's inbox."""
+"""站内信: the customer's inbox, marking messages read, and the live unread count in the header."""
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, make_response, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select, update
+
+from portal.accounts.guards import customer_required
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.i18n import current_locale_code
+from portal.notifications.models import InboxMessage
+from portal.rendering import redirect_to, render, wants_fragment
 
 bp = Blueprint("notifications", __name__)
+
+PAGE_SIZE = 50
+BADGE_POLL_SECONDS = 30
+
+
+def unread_count(customer_id: int) -> int:
+    """Unread messages of a customer (one query on the (customer_id, read_at) index)."""
+    return db.session.scalar(
+        select(func.count(InboxMessage.id)).where(
+            InboxMessage.customer_id == customer_id, InboxMessage.read_at.is_(None)
+        )
+    )
+
+
+@bp.app_context_processor
+def inbox_badge() -> dict:
+    """`inbox_unread()` for the header badge; counted only when a page actually shows it."""
+
+    def inbox_unread() -> int:
+        if not current_user.is_authenticated or current_user.is_staff:
+            return 0
+        return unread_count(current_user.id)
+
+    return {"inbox_unread": inbox_unread, "inbox_etag": badge_etag, "inbox_poll_seconds": BADGE_POLL_SECONDS}
+
+
+def badge_etag(count: int) -> str:
+    """The badge's validator: it shows nothing but the count, in the page's language."""
+    return f"inbox-{count}-{current_locale_code()}"
+
+
+@bp.get("/messages")
+@customer_required
+def inbox() -> Response:
+    """The customer's messages, newest first, unread ones marked."""
+    messages = db.session.scalars(
+        select(InboxMessage)
+        .where(InboxMessage.customer_id == current_user.id)
+        .order_by(InboxMessage.id.desc())
+        .limit(PAGE_SIZE)
+    ).all()
+    return render("notifications/inbox.html", "messages", messages=messages)
+
+
+@bp.post("/messages/<int:message_id>/read")
+@customer_required
+def mark_read(message_id: int) -> Response:
+    """Mark one message read; htmx gets the message back re-rendered, a plain form goes back to the inbox."""
+    message = db.session.scalar(
+        select(InboxMessage).where(InboxMessage.id == message_id, InboxMessage.customer_id == current_user.id)
+    )
+    if message is None:
+        abort(404)
+    if message.read_at is None:
+        message.read_at = utcnow()
+        db.session.commit()
+    if wants_fragment():
+        response = render("notifications/inbox.html", "message_item", message=message)
+        # The header badge refreshes at once instead of at its next poll.
+        response.headers["HX-Trigger"] = "inbox-changed"
+        return response
+    return redirect_to(url_for("notifications.inbox") + f"#message-{message.id}")
+
+
+@bp.post("/messages/read-all")
+@customer_required
+def mark_all_read() -> Response:
+    """Mark every message read."""
+    db.session.execute(
+        update(InboxMessage)
+        .where(InboxMessage.customer_id == current_user.id, InboxMessage.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    db.session.commit()
+    return redirect_to(url_for("notifications.inbox"))
+
+
+@bp.get("/messages/badge")
+@customer_required
+def badge() -> Response:
+    """The header's inbox link with its unread count; 304 (no swap) while the count is unchanged."""
+    count = unread_count(current_user.id)
+    etag = badge_etag(count)
+    if request.if_none_match.contains_weak(etag):
+        response = make_response("", 304)
+        response.headers["HX-Reswap"] = "none"
+    else:
+        response = render("notifications/_badge.html", "badge", unread=count)
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("HX-Request")
+    return response

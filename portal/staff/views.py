@@ -23,3 +23,6 @@ def queue():
         .limit(100)
     ).all()
     return render("staff/queue.html", cases=cases)
+
+
+from portal.staff import notifications as _notifications  # noqa: E402,F401  (registers /staff/notifications)
