@@ -170,7 +170,8 @@ def lock_payout(payout_id: int) -> Payout | None:
     )
 
 
-def _locked_case(payout: Payout) -> RefundCase:
+def lock_case(payout: Payout) -> RefundCase:
+    """The payout's case, locked and freshly read (its version is then current)."""
     return db.session.get(RefundCase, payout.case_id, with_for_update=True, populate_existing=True)
 
 
@@ -265,7 +266,7 @@ def record_submit(payout_id: int, token: str, outcome: SubmitOutcome, settings: 
         payout.next_attempt_at = None
         payout.last_query_at = None
         payout.last_error = ""
-        case = _locked_case(payout)
+        case = lock_case(payout)
         if case.state == CaseState.APPROVED:
             move(case, CaseState.EXECUTING, Actor.SYSTEM, None, data=_payout_data(payout))
     elif outcome.kind is SubmitKind.REJECTED:
@@ -293,7 +294,7 @@ def _apply_failure(payout: Payout, code: str, message: str, settings: PayoutSett
     payout.failed_at = now
     payout.last_error = f"{code}: {message}"[:500]
     payout.lease_token = payout.lease_until = None
-    case = _locked_case(payout)
+    case = lock_case(payout)
     data = {**_payout_data(payout), "failures": payout.failures, "code": code}
     if after_failure(payout.failures, settings.max_failures) is PayoutState.MANUAL:
         payout.state = PayoutState.MANUAL
@@ -326,7 +327,7 @@ def apply_success(
     payout.next_attempt_at = None
     payout.lease_token = payout.lease_until = None
     payout.updated_at = now
-    case = _locked_case(payout)
+    case = lock_case(payout)
     actor = Actor.STAFF if staff_id is not None else Actor.SYSTEM
     data = {**_payout_data(payout), "source": str(source)}
     if case.state == CaseState.APPROVED:
