@@ -55,6 +55,7 @@ DECISION_ERRORS = {
 ACTION_DONE = {
     "claim": _l("The case is yours now."),
     "assign": _l("The case was assigned."),
+    "green_channel": _l("The case is in the green channel now."),
     "approve": _l("The refund was approved."),
     "reject": _l("The request was rejected."),
     "request_evidence": _l("The customer was asked for more evidence."),
@@ -70,3 +71,25 @@ def reason_label(code: str | None) -> str:
         return ""
     label = REJECT_REASONS.get(code) or SYSTEM_REASONS.get(code)
     return str(label) if label is not None else code
+
+
+EVENT_ACTIONS = {
+    "claimed": _l("Claimed"),
+    "assigned": _l("Assigned"),
+    "appeal_routed": _l("Appeal routed to a senior reviewer"),
+    "auto_review_skipped": _l("Automatic approval held back by risk flags"),
+    "green_channel": _l("Moved to the green channel"),
+    "evidence_added": _l("Evidence added"),
+}
+
+ACTORS = {"customer": _l("Customer"), "system": _l("System"), "staff": _l("Staff")}
+
+
+def event_label(action: str) -> str:
+    """What a log entry's action is called on staff pages."""
+    if action in EVENT_ACTIONS:
+        return str(EVENT_ACTIONS[action])
+    try:
+        return str(STATE[CaseState(action)])
+    except ValueError:
+        return action.replace("_", " ")

@@ -112,6 +112,27 @@ def may_act(case: RefundCase, staff: StaffUser) -> bool:
     return True
 
 
+def available_actions(case: RefundCase, staff: StaffUser) -> frozenset[str]:
+    """The actions the review page offers this staff member on the case as it is now."""
+    state = CaseState(case.state)
+    actions: set[str] = set()
+    if staff.has_role(*SENIOR_ROLES) and state in (*INTAKE_STATES, CaseState.UNDER_REVIEW, *SENIOR_STATES):
+        actions.add("assign")
+    if not may_act(case, staff):
+        return frozenset(actions)
+    if state in (*INTAKE_STATES, CaseState.UNDER_REVIEW):
+        actions |= {"approve", "reject", "request_evidence", "escalate"}
+        if not case.green_channel:
+            actions.add("green_channel")
+    elif state is CaseState.APPEALED:
+        actions |= {"approve", "reject", "return_to_review"}
+    elif state is CaseState.ARBITRATION:
+        actions.add("arbitration_outcome")
+    if state in (*INTAKE_STATES, CaseState.UNDER_REVIEW, *SENIOR_STATES) and case.assigned_to_id != staff.id:
+        actions.add("claim")
+    return frozenset(actions)
+
+
 def assignable_staff(case: RefundCase) -> list[StaffUser]:
     """Who a senior may hand the case to."""
     roles = (
