@@ -145,3 +145,15 @@ def test_same_site_rules():
     assert not same_site_or_unknown(None, "http://rc.example/", "rc.example")
     # Origin wins over Referer when both are sent.
     assert not same_site_or_unknown("https://evil.example", "https://rc.example/", "rc.example")
+    # Over plain HTTP (development, or TLS ended at a proxy) only the host is compared.
+    assert same_site_or_unknown("http://127.0.0.1:5000", None, "127.0.0.1:5000", secure=False)
+    assert same_site_or_unknown("https://rc.example", None, "rc.example", secure=False)
+    assert not same_site_or_unknown("http://evil.example", None, "rc.example", secure=False)
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_a_foreign_origin_is_refused_over_plain_http_too(client, db):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    data = {"csrf_token": token, "phone": "13800138000", "action": "send"}
+    assert client.post("/login", data=data, headers={"Origin": "http://evil.example"}).status_code == 400
+    assert client.post("/login", data=data, headers={"Origin": "http://localhost"}).status_code == 200
