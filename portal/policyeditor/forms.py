@@ -12,7 +12,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.money import yuan_to_fen
 from portal.orders.kinds import Category, Usage
-from portal.orders.labels import USAGE
+from portal.orders.labels import CATEGORY, USAGE
 from portal.policy.kinds import AmountMethod
 from portal.policy.messages import AMOUNT_METHOD_LABELS
 from portal.policyeditor.services import LANGS, AmountChoice, GlobalNumbers, SlotNumbers, SlotTexts
@@ -139,7 +139,7 @@ def general_form_class() -> type[GeneralForm]:
     """GeneralForm plus one summary field per language × category."""
     fields = {
         f"summary_{lang}_{category.value}": TextAreaField(
-            category.value, [InputRequired(), Length(max=SUMMARY_MAX)]
+            CATEGORY[category], [InputRequired(), Length(max=SUMMARY_MAX)]
         )
         for lang in LANGS
         for category in Category

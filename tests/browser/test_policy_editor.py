@@ -82,3 +82,26 @@ def test_edit_preview_publish_and_roll_back_the_game_card_hint(desktop_page, pho
     customer.reload()
     expect(customer.locator(".policy-text")).to_contain_text(OLD_ZH)
     expect(customer.locator(".policy-text")).not_to_contain_text(NEW_ZH)
+
+
+def test_policy_editor_pages_have_no_serious_accessibility_problems(desktop_page, live_server):
+    from tests.browser.test_smoke import serious_violations
+
+    editor = desktop_page(locale="en")
+    _sign_in_editor(editor)
+    editor.goto("/staff/policy/")
+    editor.get_by_role("button", name="Start a draft").click()
+    version_url = editor.url
+    assert serious_violations(editor) == []
+    editor.get_by_role("link", name="Edit Game item · Item invalid").click()
+    assert serious_violations(editor) == []
+    editor.locator("input[name=percent_used]").fill("40")
+    expect(editor.locator(".pe-save-status")).to_contain_text("Saved")
+    editor.goto(version_url + "/diff")
+    assert serious_violations(editor) == []
+    editor.goto(version_url + "/diff?view=unified")
+    assert serious_violations(editor) == []
+    editor.goto(version_url + "/general")
+    assert serious_violations(editor) == []
+    editor.goto("/staff/policy/history")
+    assert serious_violations(editor) == []

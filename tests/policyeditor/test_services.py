@@ -1,5 +1,7 @@
 """Policy editing services: drafts, slot edits, publish, history, rollback, a case's own version."""
 
+import threading
+
 import pytest
 from sqlalchemy import select
 
@@ -18,6 +20,7 @@ from portal.policyeditor.services import (
     SlotNumbers,
     SlotTexts,
 )
+from tests.conftest import POSTGRES_URL
 
 GAME_CARD = Slot(Category.GAME_CARD, RefundType.NOT_RECEIVED)
 
@@ -214,3 +217,35 @@ def test_a_case_keeps_the_text_of_its_own_version(db, published):
     assert texts_for_case(case, "zh_CN").hint_html == old_html
     case.policy_version_id = draft.id
     assert "全新的提示" in texts_for_case(case, "zh_CN").hint_html
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="row locks are a PostgreSQL matter")
+def test_two_editors_publishing_the_same_draft_at_once_one_wins(app, db, published):
+    draft_id = services.start_draft(None).id
+    db.session.commit()
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def publish_once() -> None:
+        with app.app_context():
+            draft = _db.session.get(PolicyVersion, draft_id)
+            barrier.wait()
+            try:
+                services.publish(draft, None)
+                _db.session.commit()
+                results.append("published")
+            except PolicyEditError as exc:
+                _db.session.rollback()
+                results.append(exc.code)
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=publish_once) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results) == ["not_a_draft", "published"]
+    statuses = _db.session.scalars(select(PolicyVersion.status)).all()
+    assert sorted(statuses) == ["published", "retired"]
