@@ -31,7 +31,8 @@ def tick(app: Flask, now: float) -> list[str]:
     with app.app_context():
         connection = redis_connection()
         for path, every in PERIODIC_JOBS.items():
-            job_id = f"{path}-{int(now // every)}"
+            # RQ job ids allow letters, digits, underscores and dashes only.
+            job_id = f"{path.replace('.', '_')}-{int(now // every)}"
             if connection.set(f"refund:clock:{job_id}", 1, nx=True, ex=every * 2):
                 get_queue(DEFAULT, connection).enqueue_call(path, job_id=job_id, result_ttl=60, timeout=every)
                 enqueued.append(job_id)
