@@ -42,6 +42,7 @@ class Defaults:
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_TIME_LIMIT = None
     ORDERS_PER_PAGE = 10
+    PASSWORD_HASH_METHOD = "scrypt"
     GREEN_CHANNEL_FEN = 50_000
     PAYMENT_GATEWAY_URL = "http://127.0.0.1:5055"
     # Inside the APP (portal/embed): push webhook, parent-frame origins, CSRF without a Referer.

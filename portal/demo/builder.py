@@ -3,6 +3,7 @@
 import random
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, insert, select
 
 from portal.accounts.models import Customer, StaffRole, StaffUser
@@ -57,7 +58,7 @@ def build(now: datetime | None = None) -> dict:
 def seed_staff() -> None:
     for username, display_name, role in STAFF:
         user = StaffUser(username=username, display_name=display_name, role=role)
-        user.set_password(username + DEV_PASSWORD_SUFFIX)
+        user.set_password(username + DEV_PASSWORD_SUFFIX, current_app.config["PASSWORD_HASH_METHOD"])
         db.session.add(user)
 
 
