@@ -119,7 +119,7 @@ def test_config(tmp_path: Path, redis_url: str, postgres_url: str | None = None)
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "APP_LINK_SECRET": "test-app-secret",
         "DEV_PAGES": True,
-        # Demo staff passwords are hashed for every test that builds the demo world; scrypt is slow on purpose.
+        # Every test that builds the demo world hashes staff passwords; scrypt is slow on purpose.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": None,
     }
