@@ -345,9 +345,16 @@ def _evidence_page(wiz: Wizard, assessment: engine.Assessment, status: int = 200
         rows=rows,
         row=row,
         max_bytes=current_app.config["MAX_FILE_BYTES"],
+        max_mb=_megabytes(current_app.config["MAX_FILE_BYTES"]),
         accept_for=_accept_for,
         accepted_types=", ".join(inspect.accepted_types()),
     )
+
+
+def _megabytes(size: int) -> str:
+    """10485760 → "10", as the upload error messages write limits."""
+    mb = size / (1024 * 1024)
+    return f"{mb:g}" if mb >= 1 else f"{mb:.2g}"
 
 
 def _accept_for(kinds: tuple[str, ...]) -> str:

@@ -27,6 +27,7 @@
       tooLarge: main.getAttribute("data-msg-too-large") || "",
       failed: main.getAttribute("data-msg-failed") || "",
       retry: main.getAttribute("data-msg-retry") || "↻",
+      dismiss: main.getAttribute("data-msg-dismiss") || "×",
     };
   }
 
@@ -50,6 +51,8 @@
     return { row: row, bar: bar, status: status };
   }
 
+  // Swap in the item as the server drew it; its error lines are returned (they go in the file's row,
+  // which stays until dismissed, instead of vanishing with the next upload's redraw).
   function redraw(where, html) {
     var template = document.createElement("template");
     template.innerHTML = html;
@@ -59,6 +62,7 @@
       return [];
     }
     var errors = Array.prototype.map.call(fresh.querySelectorAll(".error"), function (el) {
+      el.remove();
       return el.textContent.trim();
     });
     target.replaceWith(fresh);
@@ -68,20 +72,30 @@
     return errors;
   }
 
-  function fail(job, message) {
+  function rowButton(row, label, onClick) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link-button";
+    button.textContent = label;
+    button.addEventListener("click", onClick);
+    row.append(button);
+  }
+
+  // A refused file (wrong type, too large) can only be dismissed; a lost connection can be retried.
+  function fail(job, message, retryable) {
     var view = job.view;
     view.row.classList.add("failed");
     view.bar.remove();
     view.status.textContent = message;
-    var retry = document.createElement("button");
-    retry.type = "button";
-    retry.className = "link-button";
-    retry.textContent = job.where.retry;
-    retry.addEventListener("click", function () {
+    if (retryable) {
+      rowButton(view.row, job.where.retry, function () {
+        view.row.remove();
+        enqueue(job.where, job.file);
+      });
+    }
+    rowButton(view.row, job.where.dismiss, function () {
       view.row.remove();
-      enqueue(job.where, job.file);
     });
-    view.row.append(retry);
   }
 
   function finish(job, xhr) {
@@ -90,12 +104,12 @@
       if (xhr.status === 200) {
         job.view.row.remove();
       } else {
-        fail(job, errors.join(" ") || job.where.failed);
+        fail(job, errors.join(" ") || job.where.failed, false);
       }
     } else if (xhr.status === 413) {
-      fail(job, job.where.tooLarge || job.where.failed);
+      fail(job, job.where.tooLarge || job.where.failed, false);
     } else {
-      fail(job, job.where.failed);
+      fail(job, job.where.failed, true);
     }
   }
 
@@ -126,7 +140,7 @@
       next();
     });
     xhr.addEventListener("error", function () {
-      fail(job, job.where.failed);
+      fail(job, job.where.failed, true);
       next();
     });
     xhr.send(data);
@@ -145,7 +159,7 @@
     var job = { where: where, file: file, view: newRow(where, file) };
     if (where.maxBytes && file.size > where.maxBytes) {
       // Refused here, so the phone does not spend minutes sending a file the server would refuse.
-      fail(job, where.tooLarge);
+      fail(job, where.tooLarge, false);
       return;
     }
     queue.push(job);
