@@ -5,7 +5,7 @@ import secrets
 import pytest
 from sqlalchemy import select
 
-from portal.cases.models import RefundCase
+from portal.cases.models import EvidenceFile, RefundCase
 from portal.cases.services import CaseRequest, assess_order, move, submit_case
 from portal.cases.states import Actor, CaseState
 from portal.demo.builder import DEMO_PHONE, build
@@ -14,55 +14,77 @@ from portal.orders.models import Order
 from portal.policy.kinds import RefundType
 from tests.helpers import sign_in_customer
 
-
-def fast_passwords(monkeypatch) -> None:
-    """Demo staff passwords hashed with one PBKDF2 round: scrypt costs ~2 s per demo world."""
-    from werkzeug.security import generate_password_hash
-
-    from portal.accounts.models import StaffUser
-
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="pbkdf2:sha256:1")
-
-    monkeypatch.setattr(StaffUser, "set_password", set_password)
+GREEN_CHANNEL_FEN = 50_000  # the default rule: at or above it a case is green-channel (1 working day)
 
 
 @pytest.fixture
-def world(db, monkeypatch):
+def world(db):
     """The demo world; returns the demo customer's id."""
-    fast_passwords(monkeypatch)
     build()
     from portal.accounts.models import Customer
 
     return _db.session.scalar(select(Customer.id).where(Customer.phone == DEMO_PHONE))
 
 
-def find_order(customer_id: int, refund_type: RefundType, auto: bool | None = None) -> Order:
-    """An order of the customer that may be refunded with this type without required evidence."""
+def find_order(
+    customer_id: int, refund_type: RefundType | None, auto: bool | None = None, review_days: int | None = None
+) -> tuple[Order, RefundType]:
+    """An order of the customer refundable with this type (any type when None) matching the filters."""
+    types = [refund_type] if refund_type else list(RefundType)
     for order in _db.session.scalars(
         select(Order).where(Order.customer_id == customer_id).order_by(Order.id)
     ):
-        assessment = assess_order(order, refund_type)
-        needs_files = any(item.required for item in assessment.checklist)
-        if assessment.eligible and not needs_files and (auto is None or assessment.auto_approvable == auto):
-            return order
+        for kind in types:
+            assessment = assess_order(order, kind)
+            if (
+                assessment.eligible
+                and (auto is None or assessment.auto_approvable == auto)
+                and (review_days is None or assessment.review_working_days == review_days)
+                and (review_days is None or assessment.suggested_fen < GREEN_CHANNEL_FEN)
+            ):
+                return order, kind
     raise LookupError(f"no order for {refund_type}")
 
 
+def _evidence_for(customer_id: int, keys: list[str]) -> tuple[int, ...]:
+    """Evidence rows for the required checklist items (the files themselves do not matter here)."""
+    rows = [
+        EvidenceFile(
+            public_id=secrets.token_urlsafe(12),
+            customer_id=customer_id,
+            checklist_key=key,
+            storage_key=f"{secrets.token_hex(8)}.png",
+            kind="image",
+            mime="image/png",
+            size=1,
+            sha256=secrets.token_hex(32),
+        )
+        for key in keys
+    ]
+    _db.session.add_all(rows)
+    _db.session.flush()
+    return tuple(row.id for row in rows)
+
+
 def open_case(
-    customer_id: int, refund_type: RefundType = RefundType.TRIAL_NO_REASON, auto: bool = False
+    customer_id: int,
+    refund_type: RefundType | None = RefundType.TRIAL_NO_REASON,
+    auto: bool = False,
+    review_days: int | None = None,
 ) -> int:
-    """Submit a case (no evidence needed, not auto-approved unless asked) and return its id."""
-    order = find_order(customer_id, refund_type, auto)
-    assessment = assess_order(order, refund_type)
+    """Submit a case (with evidence rows when the checklist needs them) and return its id."""
+    order, kind = find_order(customer_id, refund_type, auto, review_days)
+    assessment = assess_order(order, kind)
+    required = [item.key for item in assessment.checklist if item.required]
     case = submit_case(
         CaseRequest(
             customer_id=customer_id,
             order_id=order.id,
-            refund_type=refund_type,
+            refund_type=kind,
             reason_text="Not what I needed.",
             amount_fen=assessment.suggested_fen,
             idempotency_key=secrets.token_hex(16),
+            evidence_ids=_evidence_for(customer_id, required),
         )
     )
     return case.id
