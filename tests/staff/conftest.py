@@ -8,18 +8,6 @@ from portal.demo.builder import build
 from tests.helpers import sign_in_customer, sign_in_staff
 
 
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch):
-    """Demo staff get real but cheap hashes: scrypt would spend ~2.5 s of every test building the world."""
-    from werkzeug import security
-
-    import portal.accounts.models as models
-
-    monkeypatch.setattr(
-        models, "generate_password_hash", lambda pw: security.generate_password_hash(pw, "pbkdf2:sha256:1")
-    )
-
-
 @pytest.fixture
 def world(db):
     """The demo world (staff, catalogue, policy, the demo customer's orders)."""
