@@ -8,7 +8,7 @@ RQ job id is `outbox-<row id>`, also the SMS provider's de-duplication key, so a
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -16,7 +16,7 @@ from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, select, update
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -32,7 +32,7 @@ RETRY_INTERVALS = [5, 30, 120, 600]
 JOB_TIMEOUT = 60
 # A row that should have run this long ago and is not sent is looked at again by the sweep.
 SWEEP_GRACE = timedelta(seconds=30)
-# A job still marked as started this long after it was enqueued belongs to a dead worker.
+# A job still marked as started this long after it was due belongs to a dead worker.
 STUCK_AFTER = timedelta(minutes=3)
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
@@ -100,8 +100,12 @@ def queue_for(channel: str) -> str:
     return DEFAULT if channel == "job" else NOTIFICATIONS
 
 
-def enqueue_items(items: Iterable[Pending | int]) -> int:
-    """Hand outbox rows (ids, or (id, channel) pairs) to RQ; returns how many (0 when Redis is down)."""
+def enqueue_items(items: Iterable[Pending | int], mark: bool = False) -> int:
+    """Hand outbox rows (ids, or (id, channel) pairs) to RQ; returns how many (0 when Redis is down).
+
+    The relay (hot path, right after the caller's commit) writes nothing back: whether a row reached
+    Redis is asked of Redis by the sweep. The sweep marks what it re-enqueues (`mark`).
+    """
     pairs = [item if isinstance(item, tuple) else (item, "sms") for item in items]
     if not pairs or not current_app.config["RQ_ENABLED"]:
         return 0
@@ -120,26 +124,22 @@ def enqueue_items(items: Iterable[Pending | int]) -> int:
     except Exception as exc:  # Redis down: the rows stay pending and the sweep will send them.
         log.warning("Could not enqueue outbox items %s: %s", [i for i, _ in pairs], exc)
         return 0
-    now = utcnow()
-    ids = [item_id for item_id, _ in pairs]
-    # Its own transaction: the relay runs after the caller's commit, outside any session transaction.
-    with db.engine.begin() as conn:
-        conn.execute(
-            update(OutboxItem).where(OutboxItem.id.in_(ids)).values(enqueued_at=now, next_attempt_at=now)
-        )
-    return len(ids)
+    if mark:
+        now = utcnow()
+        ids = [item_id for item_id, _ in pairs]
+        with db.engine.begin() as conn:
+            conn.execute(
+                update(OutboxItem).where(OutboxItem.id.in_(ids)).values(enqueued_at=now, next_attempt_at=now)
+            )
+    return len(pairs)
 
 
 def sweep(now: datetime | None = None, limit: int = 500) -> int:
-    """Re-enqueue pending rows that never reached the queue, or were due long ago and are not in it."""
+    """Re-enqueue pending rows that were due a while ago and that RQ no longer holds a live job for."""
     now = now or utcnow()
     rows = db.session.execute(
-        select(OutboxItem.id, OutboxItem.channel, OutboxItem.enqueued_at)
-        .where(
-            OutboxItem.status == "pending",
-            OutboxItem.next_attempt_at <= now - SWEEP_GRACE,
-            or_(OutboxItem.enqueued_at.is_(None), OutboxItem.enqueued_at <= now - SWEEP_GRACE),
-        )
+        select(OutboxItem.id, OutboxItem.channel, OutboxItem.next_attempt_at)
+        .where(OutboxItem.status == "pending", OutboxItem.next_attempt_at <= now - SWEEP_GRACE)
         .order_by(OutboxItem.id)
         .limit(limit)
     ).all()
@@ -147,26 +147,28 @@ def sweep(now: datetime | None = None, limit: int = 500) -> int:
     if not rows or not current_app.config["RQ_ENABLED"]:
         return 0
     try:
-        lost = [(row.id, row.channel) for row in rows if _lost(row.id, row.enqueued_at, now)]
+        connection = redis_connection()
+        lost = [(row.id, row.channel) for row in rows if _lost(connection, row.id, row.next_attempt_at, now)]
     except Exception as exc:
         log.warning("Outbox sweep: Redis unreachable: %s", exc)
         return 0
-    return enqueue_items(lost)
+    return enqueue_items(lost, mark=True)
 
 
-def _lost(item_id: int, enqueued_at: datetime | None, now: datetime) -> bool:
-    """Whether RQ no longer holds a live job for the row (never enqueued, expired, failed, or stuck)."""
-    if enqueued_at is None:
-        return True
+def _lost(connection, item_id: int, due_at: datetime, now: datetime) -> bool:
+    """Whether RQ holds no live job for the row: never enqueued, expired, failed, or on a dead worker."""
     try:
-        job = Job.fetch(job_id_for(item_id), connection=redis_connection(), serializer=JSONSerializer)
+        job = Job.fetch(job_id_for(item_id), connection=connection, serializer=JSONSerializer)
     except NoSuchJobError:
-        return True  # Redis lost it (restart without persistence, eviction)
+        return True  # the relay never reached Redis, or Redis lost it
     status = job.get_status(refresh=False)
     if status in _WAITING:
         return False
     if status == JobStatus.STARTED:
-        return now - enqueued_at > STUCK_AFTER
+        started = job.started_at
+        if started is not None and started.tzinfo is not None:
+            started = started.astimezone(UTC).replace(tzinfo=None)
+        return now - (started or due_at) > STUCK_AFTER
     return True  # finished without marking the row sent, failed, stopped, canceled
 
 
@@ -176,8 +178,7 @@ def retry_item(item_id: int) -> OutboxItem | None:
     if item is None or item.status != "failed":
         return None
     item.status = "pending"
-    item.next_attempt_at = utcnow()
-    item.enqueued_at = None
+    item.next_attempt_at = item.enqueued_at = utcnow()
     db.session.info.setdefault("outbox_ids", []).append((item.id, item.channel))
     return item
 
