@@ -75,6 +75,8 @@ def reason_label(code: str | None) -> str:
 
 EVENT_ACTIONS = {
     "claimed": _l("Claimed"),
+    "review_intake": _l("Taken into review"),
+    "intake_for_appeal": _l("Taken into review"),
     "assigned": _l("Assigned"),
     "appeal_routed": _l("Appeal routed to a senior reviewer"),
     "auto_review_skipped": _l("Automatic approval held back by risk flags"),

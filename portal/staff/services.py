@@ -34,6 +34,8 @@ INTAKE_STATES = (CaseState.SUBMITTED, CaseState.EVIDENCE_RECEIVED)
 # States in which only a senior acts.
 SENIOR_STATES = (CaseState.APPEALED, CaseState.ARBITRATION)
 OTHER_ITEM = "other"
+# The log's name for moves a decision makes on its way (not announced to the customer).
+INTAKE_ACTION = "review_intake"
 MORE_EVIDENCE_WORKING_DAYS = 3
 RE_REVIEW_WORKING_DAYS = 1
 
@@ -152,16 +154,28 @@ def assignable_staff(case: RefundCase) -> list[StaffUser]:
 # -- moves -----------------------------------------------------------------------------------------
 
 
-def _take_into_review(case: RefundCase, staff: StaffUser) -> None:
-    """A case still in intake enters review (责任方判定) by this staff member's hand."""
+def _take_into_review(case: RefundCase, staff: StaffUser, announce: bool = False) -> None:
+    """A case still in intake enters review (责任方判定) by this staff member's hand.
+
+    Only a claim announces it: a decision made straight away tells the customer the decision alone,
+    not "under review" and the outcome in the same minute.
+    """
+    action = None if announce else INTAKE_ACTION
     if CaseState(case.state) is CaseState.SUBMITTED:
         if states.can_transition(CaseState.SUBMITTED, CaseState.UNDER_REVIEW, Actor.STAFF):
-            move(case, CaseState.UNDER_REVIEW, Actor.STAFF, staff.id)
+            move(case, CaseState.UNDER_REVIEW, Actor.STAFF, staff.id, action=action)
             return
         # Nothing to upload was required; the intake step is passed on the customer's behalf.
-        move(case, CaseState.EVIDENCE_RECEIVED, Actor.SYSTEM, None, data={"files": [], "no_evidence": True})
+        move(
+            case,
+            CaseState.EVIDENCE_RECEIVED,
+            Actor.SYSTEM,
+            None,
+            data={"files": [], "no_evidence": True},
+            action=INTAKE_ACTION,
+        )
     if CaseState(case.state) is CaseState.EVIDENCE_RECEIVED:
-        move(case, CaseState.UNDER_REVIEW, Actor.STAFF, staff.id)
+        move(case, CaseState.UNDER_REVIEW, Actor.STAFF, staff.id, action=action)
 
 
 def _record_decision(case: RefundCase, staff: StaffUser, code: str | None, note: str) -> None:
@@ -178,7 +192,7 @@ def claim(case: RefundCase, version: int, staff: StaffUser) -> RefundCase:
         check_may_act(case, staff)
         if CaseState(case.state) not in (*INTAKE_STATES, CaseState.UNDER_REVIEW, *SENIOR_STATES):
             raise DecisionError("not_allowed")
-        _take_into_review(case, staff)
+        _take_into_review(case, staff, announce=True)
         _assign(case, staff, staff, "claimed")
 
     return decide(case, version, change)

@@ -270,13 +270,14 @@ def test_green_channel_badge_and_marking_urgent(staff_client, world):
     assert "green_channel" in actions(ordinary.id)
 
 
-def test_the_customer_is_told_of_each_decision(staff_client, case):
+def test_the_customer_is_told_the_decision_once(staff_client, case):
     post_decision(staff_client("reviewer"), case.id, "approve", case.version, mode="full")
-    events = {
-        e for (e,) in _db.session.execute(select(InboxMessage.event).where(InboxMessage.case_id == case.id))
-    }
-    # move() announces every decision; which events produce a message is the notification texts' business.
-    assert "submitted" in events
+    events = _db.session.scalars(
+        select(InboxMessage.event).where(InboxMessage.case_id == case.id).order_by(InboxMessage.id)
+    ).all()
+    # Deciding straight away passes through review silently: one message, the decision.
+    assert events == ["submitted", "evidence_received", "approved"]
+    assert actions(case.id)[-2:] == ["review_intake", "approved"]
 
 
 def test_overdue_cases_are_shown_as_overdue(staff_client, case):
