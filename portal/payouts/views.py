@@ -20,6 +20,7 @@ from portal.accounts.guards import customer_required, staff_required
 from portal.accounts.models import StaffRole
 from portal.cases import deadlines
 from portal.cases.models import RefundCase
+from portal.cases.states import CaseState
 from portal.evidence.inspect import EvidenceError, process
 from portal.evidence.storage import InvalidKeyError, LocalStorage
 from portal.extensions import csrf, db
@@ -217,17 +218,19 @@ def _staff_page(
         case_url=case_url,
         start_due=deadlines.payout_start_due(payout.created_at),
         order=payout.order,
-        events=[
-            e
-            for e in case.events
-            if e.action in labels.EVENTS or (e.data or {}).get("payout_id") == payout.id
-        ],
+        events=_since_approval(case.events),
         state_label=labels.STATE[payout.state],
         source_label=labels.SOURCE.get(payout.success_source) if payout.success_source else None,
         message=message,
         notice=notice,
         forms=all_forms,
     )
+
+
+def _since_approval(events: list) -> list:
+    """The case's log from its (last) approval on: the payout's story."""
+    starts = [i for i, e in enumerate(events) if e.to_state == CaseState.APPROVED]
+    return events[starts[-1] :] if starts else []
 
 
 @bp.get("/staff/payouts/<int:payout_id>")

@@ -120,6 +120,7 @@ def test_offline_refund_from_account_to_transfer_to_receipt(app, gateway, client
     assert "To pay by hand" in queue and f"6222 **** **** {CARD[-4:]}" in queue and CARD not in queue
     detail = staff.get(f"/staff/payouts/{payout_id}?lang=en").get_data(as_text=True)
     assert CARD in detail  # staff pay to it, so they see it whole
+    assert "Receiving account given" in detail.split('id="log-title"')[1]
 
     response = staff.post(
         f"/staff/payouts/{payout_id}/transfer?lang=en", data={"reference": "ICBC2026112800001"}
