@@ -122,3 +122,27 @@ def test_offline_payout_waits_for_an_account_and_has_no_job(gateway, db):
     assert count(OutboxItem, OutboxItem.channel == "job") == 0
     assert services.execute(payout.id, settings()) == "skipped"
     assert gateway.submissions() == []
+
+
+def test_periodic_poll_runs_as_a_worker_job(gateway, db, run_jobs):
+    from portal.queueing import DEFAULT, enqueue
+    from worker.__main__ import PERIODIC_JOBS
+
+    assert "portal.payouts.jobs.poll_payouts" in PERIODIC_JOBS
+    payout_id = approved_payout(PaymentRoute.BANK_CARD, 700)
+    run_jobs()
+    gateway.settle()
+    enqueue(DEFAULT, "portal.payouts.jobs.poll_payouts")
+    run_jobs()
+    payout = fresh(Payout, payout_id)
+    assert payout.state == PayoutState.SUCCEEDED and payout.success_source == SuccessSource.QUERY
+
+
+def test_lost_outbox_job_is_started_by_the_poll(gateway, db):
+    from datetime import timedelta
+
+    payout_id = approved_payout(PaymentRoute.ALIPAY, 700)  # as if Redis lost the job
+    payout = fresh(Payout, payout_id)
+    assert services.poll(settings(), now=payout.created_at + timedelta(seconds=10))["submitted"] == 0
+    assert services.poll(settings(), now=payout.created_at + timedelta(minutes=2))["submitted"] == 1
+    assert fresh(Payout, payout_id).state == PayoutState.SUBMITTED
