@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
-from sqlalchemy import event, select
+from sqlalchemy import Engine, event, select
 
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.states import CaseState
@@ -40,7 +40,9 @@ def _png() -> bytes:
 
 
 class QueryCounter:
-    def __init__(self, engine):
+    """Statements sent by any engine (the poll's fast lane keeps its own pool)."""
+
+    def __init__(self, engine=Engine):
         self.statements: list[str] = []
         self.engine = engine
 
@@ -87,18 +89,49 @@ def test_timeline_nodes_times_and_explanations(client, customer):
     assert "2026" in html or "20" in html  # a time with the year
 
 
-def test_unchanged_poll_answers_304_with_one_query_on_the_case(app, client, customer):
+def test_unchanged_poll_answers_304_after_one_query(app, client, customer):
     case_id = open_case(customer)
-    first = client.get(_url(case_id), headers=htmx_headers())
+    polled = f"/cases/{case_id}"  # what the page's hx-get asks for
+    first = client.get(polled, headers=htmx_headers())
     etag = first.headers["ETag"]
-    with app.app_context(), QueryCounter(db.engine) as counter:
-        again = client.get(_url(case_id), headers=htmx_headers(**{"If-None-Match": etag}))
+    with QueryCounter() as counter:
+        again = client.get(polled, headers=htmx_headers(**{"If-None-Match": etag}))
     assert again.status_code == 304
     assert again.get_data() == b""
     assert again.headers["HX-Reswap"] == "none"  # htmx keeps the page as it is
-    on_cases = [s for s in counter.statements if "refund_cases" in s]
-    assert len(on_cases) == 1, on_cases
-    assert "refund_cases.id =" in on_cases[0] and "case_events" not in on_cases[0]
+    assert "Set-Cookie" not in again.headers
+    # The session check and the case's stamp together, by primary keys: nothing else is read.
+    assert len(counter.statements) == 1, counter.statements
+    assert "refund_cases.id =" in counter.statements[0] and "login_sessions" in counter.statements[0]
+
+
+@pytest.mark.parametrize(
+    "query,locale,accept", [("?lang=en", "zh_CN", None), ("", "en", None), ("", "zh_CN", "en")]
+)
+def test_the_cheap_poll_agrees_with_the_page_on_the_language(app, client, customer, query, locale, accept):
+    from portal.accounts.models import Customer
+
+    with app.app_context():
+        db.session.get(Customer, customer).locale = locale
+        db.session.commit()
+        case_id = open_case(customer)
+    headers = htmx_headers(**({"Accept-Language": accept} if accept else {}))
+    etag = client.get(f"/cases/{case_id}{query}", headers=headers).headers["ETag"]
+    again = client.get(f"/cases/{case_id}{query}", headers={**headers, "If-None-Match": etag})
+    assert again.status_code == 304
+
+
+def test_a_poll_from_an_ended_session_is_not_answered(app, client, customer):
+    from portal.accounts.models import LoginSession
+
+    case_id = open_case(customer)
+    etag = client.get(_url(case_id), headers=htmx_headers()).headers["ETag"]
+    db.session.remove()  # start afresh, as the next request will
+    for login in db.session.scalars(select(LoginSession)):
+        login.ended_at = utcnow()
+    db.session.commit()
+    response = client.get(_url(case_id), headers=htmx_headers(**{"If-None-Match": etag}))
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 def test_a_change_gives_a_new_etag_and_the_new_state(client, customer, app):

@@ -1,0 +1,164 @@
+"""The cheap answer to the progress page's polls: 304 Not Modified before Flask builds a request.
+
+An open progress page asks every few seconds whether its case changed. Almost always it has not, so
+that answer is given by a small WSGI layer in front of the app: it verifies the signed session
+cookie, runs ONE indexed query (the login session is open and belongs to the case's customer; the
+case's version, update time and deadlines; the customer's language) and compares the ETag. Anything
+else (no validator, a change, no or an ended session, a plain browser request) goes to the app,
+which renders the fragment with the same ETag (portal.cases.views).
+"""
+
+import re
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+from urllib.parse import parse_qs
+
+from flask import Flask
+from itsdangerous import BadSignature
+from sqlalchemy import bindparam, create_engine, select
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import http_date, parse_accept_header, parse_cookie, parse_etags
+
+from portal.accounts.models import Customer, LoginSession
+from portal.cases.models import RefundCase
+from portal.cases.progress import review_overdue
+from portal.clock import utcnow
+
+PROGRESS_PATH = re.compile(r"/cases/(\d+)")
+STAMP_COLUMNS = (
+    RefundCase.version,
+    RefundCase.updated_at,
+    RefundCase.state,
+    RefundCase.step_due_at,
+    RefundCase.review_due_at,
+)
+
+
+def etag_for(case_id: int, stamp: Any, now: datetime, locale: str) -> str:
+    """The progress fragment's validator: what it shows changes with the case, the clock, the language."""
+    # Lateness flips with the clock, not with a write; the language changes every word.
+    late = review_overdue(stamp, now)
+    return f"case-{case_id}-v{stamp.version}-{stamp.updated_at:%Y%m%d%H%M%S%f}-{int(late)}-{locale}"
+
+
+def page_locale(requested: str | None, customer_locale: str | None, accept: str, config: Any) -> str:
+    """'zh_CN' or 'en' as portal.i18n.select_locale picks: asked for, the customer's, the browser's."""
+    languages = config["LANGUAGES"]
+    lang = requested if requested in languages else customer_locale
+    if lang not in languages:
+        best = parse_accept_header(accept, LanguageAccept).best_match(["zh_CN", "zh", "en"])
+        lang = "zh_CN" if best and best.startswith("zh") else (best or config["BABEL_DEFAULT_LOCALE"])
+    return "zh_CN" if lang.startswith("zh") else "en"
+
+
+@cache
+def poll_statement():
+    """Session check and case stamp in one query, by primary keys (built once)."""
+    return (
+        select(*STAMP_COLUMNS, Customer.locale)
+        .join(LoginSession, LoginSession.customer_id == RefundCase.customer_id)
+        .join(Customer, Customer.id == RefundCase.customer_id)
+        .where(
+            RefundCase.id == bindparam("case_id"),
+            LoginSession.id == bindparam("login_id"),
+            LoginSession.ended_at.is_(None),
+        )
+    )
+
+
+def not_modified_headers(etag: str, updated_at: datetime) -> list[tuple[str, str]]:
+    """Headers of a 304 to a poll (htmx must not swap its empty body into the page)."""
+    return [
+        ("ETag", f'W/"{etag}"'),
+        ("Last-Modified", http_date(updated_at.replace(tzinfo=UTC))),
+        ("Cache-Control", "private, no-cache"),
+        ("Vary", "HX-Request, Cookie"),
+        ("HX-Reswap", "none"),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
+
+
+class PollFastLane:
+    """WSGI middleware answering unchanged progress polls; everything else passes through untouched."""
+
+    def __init__(self, app: Flask, wsgi_app) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self._engine = None
+        self._serializer = None
+
+    def __call__(self, environ: dict, start_response):
+        headers = self._not_modified(environ)
+        if headers is None:
+            return self.wsgi_app(environ, start_response)
+        start_response("304 NOT MODIFIED", headers)
+        return [b""]
+
+    def _not_modified(self, environ: dict) -> list[tuple[str, str]] | None:
+        match = PROGRESS_PATH.fullmatch(environ.get("PATH_INFO", ""))
+        if (
+            match is None
+            or environ.get("REQUEST_METHOD") != "GET"
+            or environ.get("HTTP_HX_REQUEST") != "true"
+            or environ.get("HTTP_HX_BOOSTED") == "true"
+            or environ.get("HTTP_HX_HISTORY_RESTORE_REQUEST") == "true"
+            or not environ.get("HTTP_IF_NONE_MATCH")
+        ):
+            return None
+        session = self._session(environ)
+        login_id = session.get("_user_id")
+        if not isinstance(login_id, str):
+            return None
+        case_id = int(match.group(1))
+        try:
+            with self._connect() as conn:
+                row = conn.execute(poll_statement(), {"case_id": case_id, "login_id": login_id}).first()
+        except SQLAlchemyError:
+            return None  # a dropped connection (it is not pinged first): the app answers this one
+        if row is None:
+            return None
+        requested = (parse_qs(environ.get("QUERY_STRING", "")).get("lang") or [None])[0] or session.get(
+            "lang"
+        )
+        locale = page_locale(requested, row.locale, environ.get("HTTP_ACCEPT_LANGUAGE", ""), self.app.config)
+        etag = etag_for(case_id, row, utcnow(), locale)
+        if not parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(etag):
+            return None
+        return not_modified_headers(etag, row.updated_at)
+
+    def _session(self, environ: dict) -> dict:
+        """The signed cookie session's data, verified as Flask's own session interface would."""
+        cookie = parse_cookie(environ).get(self.app.config["SESSION_COOKIE_NAME"])
+        if not cookie:
+            return {}
+        if self._serializer is None:
+            self._serializer = self.app.session_interface.get_signing_serializer(self.app)
+        if self._serializer is None:
+            return {}
+        try:
+            data = self._serializer.loads(
+                cookie, max_age=int(self.app.permanent_session_lifetime.total_seconds())
+            )
+        except BadSignature:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _connect(self):
+        if self._engine is None:
+            from portal.extensions import db
+
+            with self.app.app_context():
+                url = db.engine.url
+            # Its own small pool, for one round trip per poll: no pre-ping (a dead connection only
+            # sends that poll down the normal path) and autocommit (no BEGIN, no ROLLBACK on return).
+            self._engine = create_engine(
+                url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8, pool_recycle=1800
+            )
+        return self._engine.connect()
+
+
+def install(app: Flask) -> None:
+    """Put the fast lane in front of the app."""
+    app.wsgi_app = PollFastLane(app, app.wsgi_app)
