@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 
 from flask import Flask
 from itsdangerous import BadSignature
-from sqlalchemy import bindparam, create_engine, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import http_date, parse_accept_header, parse_cookie, parse_etags
@@ -116,7 +116,7 @@ class PollFastLane:
             with self._connect() as conn:
                 row = conn.execute(poll_statement(), {"case_id": case_id, "login_id": login_id}).first()
         except SQLAlchemyError:
-            return None  # a dropped connection (it is not pinged first): the app answers this one
+            return None  # the database is unwell: the app answers this one (or reports the error)
         if row is None:
             return None
         requested = (parse_qs(environ.get("QUERY_STRING", "")).get("lang") or [None])[0] or session.get(
@@ -150,13 +150,9 @@ class PollFastLane:
             from portal.extensions import db
 
             with self.app.app_context():
-                url = db.engine.url
-            # Its own small pool, for one round trip per poll: no pre-ping (a dead connection only
-            # sends that poll down the normal path) and autocommit (no BEGIN, no ROLLBACK on return).
-            self._engine = create_engine(
-                url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8, pool_recycle=1800
-            )
-        return self._engine.connect()
+                self._engine = db.engine
+        # Autocommit: no BEGIN before the query and no ROLLBACK when the connection goes back.
+        return self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def install(app: Flask) -> None:
