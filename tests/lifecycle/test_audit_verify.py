@@ -8,7 +8,7 @@ from portal.cases.auditchain import CHAIN_FIELDS
 from portal.cases.models import CaseEvent
 from portal.cases.states import CaseState
 from portal.extensions import db
-from tests.lifecycle.conftest import advance, open_case
+from tests.lifecycle.factories import advance, open_case
 
 S = CaseState
 

@@ -7,7 +7,7 @@ import pytest
 
 from portal.cases.models import RefundCase
 from portal.demo.builder import build
-from tests.lifecycle.conftest import open_case
+from tests.lifecycle.factories import open_case
 
 SHANGHAI, UTC = ZoneInfo("Asia/Shanghai"), ZoneInfo("UTC")
 

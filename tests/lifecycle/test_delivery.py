@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.notifications import outbox
 from portal.notifications.models import ConsoleSms, OutboxItem
 from tests.helpers import sign_in_staff
-from tests.lifecycle.conftest import open_case
+from tests.lifecycle.factories import open_case
 
 
 def _closed_port_url() -> str:

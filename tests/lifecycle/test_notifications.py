@@ -11,7 +11,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications.models import InboxMessage, OutboxItem
 from tests.conftest import htmx_headers
-from tests.lifecycle.conftest import advance, open_case
+from tests.lifecycle.factories import advance, open_case
 
 S = CaseState
 

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.notifications.models import InboxMessage, OutboxItem
 from tests.conftest import htmx_headers
 from tests.helpers import sign_in_customer
-from tests.lifecycle.conftest import advance, open_case
+from tests.lifecycle.factories import advance, open_case
 
 S = CaseState
 

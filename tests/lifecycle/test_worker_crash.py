@@ -15,7 +15,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications import outbox
 from portal.notifications.models import OutboxItem
-from tests.lifecycle.conftest import open_case
+from tests.lifecycle.factories import open_case
 
 ROOT = Path(__file__).resolve().parents[2]
 
