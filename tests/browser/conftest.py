@@ -146,10 +146,14 @@ def sign_in_by_sms(page, live_server, phone: str = "13800138000") -> None:
     code = None
     for _ in range(100):
         with live_server.app.app_context():
-            sms = db.session.scalar(select(ConsoleSms).order_by(ConsoleSms.id.desc()))
+            texts = db.session.scalars(
+                select(ConsoleSms.text).where(ConsoleSms.phone.contains(phone)).order_by(ConsoleSms.id.desc())
+            ).all()
             db.session.remove()
-        if sms is not None:
-            code = re.search(r"\d{6}", sms.text).group(0)
+        # The sign-in SMS, not a case message that may also carry six digits.
+        found = [m for t in texts if (m := re.search(r"(?:code is|验证码[为是：:]?)\s*(\d{6})", t))]
+        if found:
+            code = found[0].group(1)
             break
         time.sleep(0.1)
     assert code, "no sign-in code was sent"
