@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE, Defaults, from_environment
 
@@ -17,6 +18,9 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["RATELIMIT_STORAGE_URI"]:
         app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if hops := int(app.config["PROXY_FIX_HOPS"]):
+        # Behind HTTPS-terminating proxies: believe their X-Forwarded-* so that url_for and cookies see https.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from portal import embed, errors, i18n, security
     from portal.extensions import csrf, db, limiter, login_manager, migrate

@@ -35,6 +35,8 @@ class Defaults:
     # One upload request carries one file plus form fields.
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024
     FRAME_ANCESTORS = "'self'"
+    # Behind a reverse proxy that terminates HTTPS: how many proxies set X-Forwarded-* (0: none).
+    PROXY_FIX_HOPS = 0
     DEV_PAGES = False
     PERMANENT_SESSION_LIFETIME = timedelta(days=7)
     SESSION_COOKIE_HTTPONLY = True
@@ -44,7 +46,18 @@ class Defaults:
     ORDERS_PER_PAGE = 10
     PASSWORD_HASH_METHOD = "scrypt"
     GREEN_CHANNEL_FEN = 50_000
+    # Payouts (portal/payouts): the SANDBOX gateway by default; see the README for real providers.
     PAYMENT_GATEWAY_URL = "http://127.0.0.1:5055"
+    PAYMENT_GATEWAY_SECRET = ""  # empty: the sandbox's development key
+    PAYMENT_GATEWAY_MERCHANT_ID = ""
+    PAYMENT_GATEWAY_TIMEOUT = 5.0
+    PAYMENT_GATEWAY_ROUTES = None  # per route, e.g. {"alipay": {"url": ..., "secret": ...}}
+    PAYMENT_GATEWAY_ADAPTERS = None  # per route, e.g. {"alipay": "package.module:AdapterClass"}
+    PAYOUT_NOTIFY_BASE_URL = "http://127.0.0.1:5000"  # where providers POST their result notifications
+    PAYOUT_MAX_FAILURES = 3  # then the payout goes to staff as manual
+    PAYOUT_RETRY_DELAYS = (60, 300, 1800, 3600)  # seconds before each retry
+    PAYOUT_QUERY_AFTER = 60  # seconds before a submitted payout is asked about
+    PAYOUT_LEASE_SECONDS = 120  # a worker's claim on a payout
     # Inside the APP (portal/embed): push webhook, parent-frame origins, CSRF without a Referer.
     APP_PUSH_URL = ""  # empty: no push is queued
     APP_PUSH_SECRET = "dev-only-app-push-secret"

@@ -15,8 +15,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def remember_requested_language() -> None:
         lang = request.args.get("lang")
-        if lang in app.config["LANGUAGES"]:
-            session["lang"] = lang
+        if lang in app.config["LANGUAGES"] and session.get("lang") != lang:
+            session["lang"] = lang  # only on a change: an unchanged session is not sent again
 
     @app.context_processor
     def language_context() -> dict:

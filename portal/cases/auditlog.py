@@ -1,6 +1,6 @@
 """Appending to, and verifying, the hash-chained case log in the database."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.cases import auditchain
 from portal.cases.models import AuditHead, CaseEvent, RefundCase
@@ -54,12 +54,23 @@ def append_event(
     return event
 
 
-def verify_log(case_id: int | None = None, batch: int = 5000) -> auditchain.VerifyResult:
-    """Verify the whole chain (streamed in seq order), against the head row as a checkpoint."""
+def verify_log(batch: int = 5000) -> auditchain.VerifyResult:
+    """Verify the whole chain (streamed in seq order) against the head row, and nothing beyond the head."""
     head = db.session.get(AuditHead, HEAD_ID)
     checkpoint = (head.seq, head.hash) if head and head.seq else None
-    rows = db.session.execute(
-        select(CaseEvent).order_by(CaseEvent.seq).execution_options(yield_per=batch)
-    ).scalars()
-    result = auditchain.verify(rows, checkpoint=checkpoint)
-    return result
+    result = db.session.execute(select(CaseEvent).order_by(CaseEvent.seq).execution_options(yield_per=batch))
+    try:
+        # On PostgreSQL the stream is a server-side cursor: close it even when verification stops early.
+        verdict = auditchain.verify(result.scalars(), checkpoint=checkpoint)
+    finally:
+        result.close()
+    return verdict if not verdict.ok else _beyond_head(head.seq if head else 0, verdict)
+
+
+def _beyond_head(head_seq: int, verdict: auditchain.VerifyResult) -> auditchain.VerifyResult:
+    """Events after the head row were not appended through the log (the chain check alone accepts them)."""
+    extra = db.session.scalar(select(func.min(CaseEvent.seq)).where(CaseEvent.seq > head_seq))
+    if extra is None:
+        return verdict
+    reason = "event after the chain's recorded head: not appended through the log"
+    return auditchain.VerifyResult(False, extra, reason, head_seq)

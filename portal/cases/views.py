@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.guards import customer_required
-from portal.cases import deadlines, polling, progress
+from portal.cases import deadlines, polling, progress, risk
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.services import customer_cases, get_customer_case, move
 from portal.cases.states import Actor, CaseState, IllegalTransition
@@ -24,6 +24,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.notifications.dates import local_date, local_datetime, local_deadline
+from portal.policy.publishing import texts_for_case
 from portal.rendering import redirect_to, render, wants_fragment
 
 bp = Blueprint("cases", __name__)
@@ -101,6 +102,7 @@ def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = 
         poll_seconds=current_app.config.get("PROGRESS_POLL_SECONDS", POLL_SECONDS),
         requested=list(zip(case.requested_items or [], labels, strict=False)),
         evidence=[f for f in case.evidence if f.removed_at is None],
+        policy=texts_for_case(case, current_locale_code()),
         errors=errors or {},
         form=form or {},
         Action=progress.Action,
@@ -278,6 +280,7 @@ def evidence_done(case_id: int) -> Response:
     try:
         case.review_due_at = case.step_due_at = due
         case.overdue_notified_at = None
+        risk.refresh_flags(case, now)  # the new files may be copies of another case's evidence
         move(
             case,
             CaseState.EVIDENCE_RECEIVED,

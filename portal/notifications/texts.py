@@ -107,6 +107,11 @@ EVENT_TEXTS: dict[str, EventText] = {
         _l("Refunded"),
         _l("Refund %(number)s is done: %(amount)s was returned to your %(route)s."),
     ),
+    # 退款%(number)s将通过线下转账退回，请在退款进度页填写收款账户。
+    "payout_account_needed": EventText(
+        _l("Receiving account needed"),
+        _l("Refund %(number)s is paid by bank transfer: please give your account on the progress page."),
+    ),
     # 您已撤回退款申请%(number)s。
     "withdrawn": EventText(
         _l("Request withdrawn"),

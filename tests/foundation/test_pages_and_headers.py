@@ -116,3 +116,23 @@ def test_demo_data_command(app, db):
     assert "nothing to do" in second.output
     more = runner.invoke(args=["demo-data", "--orders", "250"])
     assert more.exit_code == 0 and "Added 250 orders" in more.output
+
+
+def _probe_url(app, client, headers: dict) -> str:
+    """The URL the app believes it was asked for (a route added for the test)."""
+    from flask import request
+
+    app.add_url_rule("/_probe", "probe", lambda: request.url)
+    return client.get("/_probe", headers=headers).get_data(as_text=True)
+
+
+FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "refund.example.cn"}
+
+
+@pytest.mark.config(PROXY_FIX_HOPS=1)
+def test_behind_an_https_proxy_the_app_sees_https(app, client):
+    assert _probe_url(app, client, FORWARDED) == "https://refund.example.cn/_probe"
+
+
+def test_without_proxy_fix_forwarded_headers_are_not_believed(app, client):
+    assert _probe_url(app, client, FORWARDED) == "http://localhost/_probe"
