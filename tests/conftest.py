@@ -7,6 +7,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -79,16 +80,25 @@ def postgres_url():
     if not POSTGRES_URL:
         yield None
         return
+    with own_postgres_database("run") as url:
+        yield url
+
+
+@contextmanager
+def own_postgres_database(purpose: str):
+    """A new, empty PostgreSQL database beside DATABASE_URL's, named for this process; dropped afterwards."""
     base = make_url(normalise_database_url(POSTGRES_URL))
-    name = f"{base.database}_run{os.getpid()}"
+    name = f"{base.database}_{purpose}{os.getpid()}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -48,17 +48,7 @@ def add_sms(
     case_id: int | None = None,
 ) -> OutboxItem:
     """Queue an SMS as part of the current transaction."""
-    item = OutboxItem(
-        channel="sms",
-        recipient=phone,
-        template=template,
-        params=params,
-        locale=locale,
-        customer_id=customer_id,
-        case_id=case_id,
-    )
-    db.session.add(item)
-    return item
+    return _add_message("sms", phone, template, params, locale, customer_id, case_id)
 
 
 def add_push(
@@ -70,8 +60,20 @@ def add_push(
     case_id: int | None = None,
 ) -> OutboxItem:
     """Queue an APP push (sent by portal.embed.push) as part of the current transaction."""
+    return _add_message("push", recipient, template, params, locale, customer_id, case_id)
+
+
+def _add_message(
+    channel: str,
+    recipient: str,
+    template: str,
+    params: dict,
+    locale: str,
+    customer_id: int | None,
+    case_id: int | None,
+) -> OutboxItem:
     item = OutboxItem(
-        channel="push",
+        channel=channel,
         recipient=recipient,
         template=template,
         params=params,

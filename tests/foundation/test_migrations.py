@@ -1,16 +1,12 @@
 """The Alembic migrations build exactly the schema the models describe, on SQLite and on PostgreSQL."""
 
-import os
-
 import flask_migrate
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from portal import create_app
-from portal.config import normalise_database_url
 from portal.extensions import db
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, own_postgres_database
 from tests.conftest import test_config as base_config
 
 
@@ -20,16 +16,8 @@ def empty_database(tmp_path):
     if not POSTGRES_URL:
         yield f"sqlite:///{tmp_path / 'migrated.db'}"
         return
-    base = make_url(normalise_database_url(POSTGRES_URL))
-    name = f"{base.database}_migrations{os.getpid()}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with own_postgres_database("migrations") as url:
+        yield url
 
 
 def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(tmp_path, redis_url, empty_database):
