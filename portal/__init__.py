@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE, Defaults, from_environment
+from portal.payouts.gateways import check_settings as check_gateway_settings
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     _import_models()
     _register_blueprints(app)
     _register_commands(app)
+    check_gateway_settings(app.config)
     return app
 
 

@@ -75,6 +75,25 @@ def from_environment(app) -> None:
     if url := os.environ.get("REDIS_URL"):
         app.config["REDIS_URL"] = url
     app.config.from_prefixed_env("REFUND")
+    for key in RAW_STRING_SETTINGS:
+        # from_prefixed_env parses JSON: an all-digit secret would become a number.
+        if (raw := os.environ.get(f"REFUND_{key}")) is not None:
+            app.config[key] = raw
+
+
+# Settings always taken from the environment as written (secrets, identifiers, origin lists).
+RAW_STRING_SETTINGS = (
+    "SECRET_KEY",
+    "APP_LINK_SECRET",
+    "APP_PUSH_SECRET",
+    "APP_PUSH_URL",
+    "PAYMENT_GATEWAY_SECRET",
+    "PAYMENT_GATEWAY_MERCHANT_ID",
+    "PAYMENT_GATEWAY_URL",
+    "PAYOUT_NOTIFY_BASE_URL",
+    "EMBED_PARENT_ORIGINS",
+    "SMS_SIGN_NAME",
+)
 
 
 def normalise_database_url(url: str) -> str:

@@ -53,6 +53,8 @@ def _safe_next(default: str) -> str:
 
 def _sign_in(principal, embed: bool = False) -> None:
     """Start a fresh session: drop whatever the browser's old session held (fixation)."""
+    if current_user.is_authenticated:
+        services.end_session(current_user.get_id())  # the browser's previous sign-in ends here too
     lang = session.get("lang")
     session.clear()
     if lang:

@@ -57,6 +57,8 @@ def event_for(change: CaseChange) -> BridgeEvent | None:
         "url": change.url,
     }
     event_id = f"case-event-{change.event_id}"
+    if change.from_state is not None and change.from_state == change.to_state:
+        return None  # a log entry that changed no state (a claim, an assignment): no news for the APP
     if change.from_state is None and change.to_state == "submitted":
         return BridgeEvent(event_id, CASE_SUBMITTED, {**base, "amount_fen": change.requested_fen})
     if change.to_state in DECISION_STATES:

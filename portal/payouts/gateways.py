@@ -22,12 +22,14 @@ the bank's `merchant_serial`, `SETTLED`/`RETURNED`) but signs with one HMAC key.
    `parse_notification` → verify with the Alipay public key. WeChat Pay: `POST
    /v3/refund/domestic/refunds` / `GET .../refunds/{out_refund_no}`, notifications verified with the
    platform certificate (Wechatpay-Signature headers) and the resource decrypted with the APIv3 key.
-2. Point the route at it: `PAYMENT_GATEWAY_ADAPTERS = {"alipay": "mypkg.alipay.AlipayOpenApi"}`
-   (env: `REFUND_PAYMENT_GATEWAY_ADAPTERS='{"alipay": "mypkg.alipay.AlipayOpenApi"}'`).
+2. Point the route at it: `PAYMENT_GATEWAY_ADAPTERS = {"alipay": "mypkg.alipay:AlipayOpenApi"}`
+   (env: `REFUND_PAYMENT_GATEWAY_ADAPTERS='{"alipay": "mypkg.alipay:AlipayOpenApi"}'`).
 3. Give it its endpoint and credentials: `PAYMENT_GATEWAY_ROUTES = {"alipay": {"url": "https://openapi.alipay.com/gateway.do",
    "merchant_id": "<app_id>", "secret": "<key or key file path>", "timeout": 10}}`; the adapter
    receives them as `GatewaySettings` (anything extra lands in `settings.extra`).
 4. Register the notify URL `<PAYOUT_NOTIFY_BASE_URL>/payouts/notify/<route>` with the provider.
+The app refuses to start when an adapter cannot be imported or a gateway that is not on this machine has
+no secret (the development key is public).
 """
 
 import json
@@ -39,6 +41,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from importlib import import_module
+from urllib.parse import urlsplit
 
 from portal.orders.kinds import PaymentRoute
 from portal.payouts import signing
@@ -368,13 +371,43 @@ class NoGateway(LookupError):
 def settings_for(route: PaymentRoute, config: Mapping) -> GatewaySettings:
     """Per-route settings from PAYMENT_GATEWAY_ROUTES, falling back to the shared sandbox ones."""
     own = dict((config.get("PAYMENT_GATEWAY_ROUTES") or {}).get(str(route), {}))
+    url = own.pop("url", config.get("PAYMENT_GATEWAY_URL", "http://127.0.0.1:5055"))
+    secret = own.pop("secret", config.get("PAYMENT_GATEWAY_SECRET"))
+    if not secret:
+        if not _on_this_machine(url):
+            # The development key is in the source: anyone could sign a "refund succeeded" with it.
+            raise GatewayMisconfigured(f"{route}: a gateway at {url} needs its own secret")
+        secret = signing.DEV_SECRET
     return GatewaySettings(
-        url=own.pop("url", config.get("PAYMENT_GATEWAY_URL", "http://127.0.0.1:5055")),
+        url=url,
         merchant_id=own.pop("merchant_id", config.get("PAYMENT_GATEWAY_MERCHANT_ID", "")),
-        secret=own.pop("secret", config.get("PAYMENT_GATEWAY_SECRET") or signing.DEV_SECRET),
+        secret=str(secret),
         timeout=float(own.pop("timeout", config.get("PAYMENT_GATEWAY_TIMEOUT", 5.0))),
         extra=own,
     )
+
+
+class GatewayMisconfigured(RuntimeError):
+    """A route's gateway settings are unusable (refused before any money or notification is trusted)."""
+
+
+def _on_this_machine(url: str) -> bool:
+    return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def check_settings(config: Mapping) -> None:
+    """Refuse to start with an adapter that cannot be imported or a remote gateway without a secret."""
+    for route in DEFAULT_ADAPTERS.keys() | set(config.get("PAYMENT_GATEWAY_ADAPTERS") or {}):
+        build_gateway(str(route), config)
+
+
+def _import_adapter(path: str) -> type[RefundGateway]:
+    """ "package.module:Class" or "package.module.Class"."""
+    module_name, _, class_name = path.rpartition(":") if ":" in path else path.rpartition(".")
+    try:
+        return getattr(import_module(module_name), class_name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise GatewayMisconfigured(f"cannot import the gateway adapter {path!r}: {exc}") from exc
 
 
 def build_gateway(route: str, config: Mapping, transport: Transport | None = None) -> RefundGateway:
@@ -385,8 +418,7 @@ def build_gateway(route: str, config: Mapping, transport: Transport | None = Non
         raise NoGateway(route) from None
     path = (config.get("PAYMENT_GATEWAY_ADAPTERS") or {}).get(str(route))
     if path:
-        module_name, _, class_name = path.rpartition(".")
-        cls = getattr(import_module(module_name), class_name)
+        cls = _import_adapter(path)
     elif route in DEFAULT_ADAPTERS:
         cls = DEFAULT_ADAPTERS[route]
     else:

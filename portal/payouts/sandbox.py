@@ -497,10 +497,16 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--db", default=str(INSTANCE / "payment-sandbox.db"), help="SQLite file, or :memory:")
     parser.add_argument("--settle-delay", type=float, default=2.0, help="seconds before a refund settles")
+    parser.add_argument(
+        "--hang-seconds",
+        type=float,
+        default=8.0,
+        help="how late the timeout switches answer (longer than the portal's PAYMENT_GATEWAY_TIMEOUT)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s sandbox-gateway %(message)s")
     app = create_sandbox_app(args.secret, args.db)
-    app.sandbox.switches.update({"settle_delay": args.settle_delay})
+    app.sandbox.switches.update({"settle_delay": args.settle_delay, "hang_seconds": args.hang_seconds})
     app.sandbox.start()
     server = make_server(args.host, args.port, app, threaded=True)
     log.warning("%s — listening on http://%s:%s", LABEL, args.host, server.server_port)

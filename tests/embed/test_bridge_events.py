@@ -54,6 +54,9 @@ def test_which_changes_become_bridge_events():
     for quiet in ("evidence_received", "under_review", "executing", "manual", "withdrawn"):
         assert bridge.event_for(change(from_state="submitted", to_state=quiet)) is None
     assert '"amount_fen":5000' in submitted.payload_json()
+    # Staff claiming or assigning a decided case logs an entry but changes nothing for the APP.
+    for decided in ("arbitration", "approved", "refunded"):
+        assert bridge.event_for(change(from_state=decided, to_state=decided)) is None
 
 
 @pytest.fixture

@@ -71,6 +71,8 @@ def test_embed_mode_is_kept_on_the_next_request_of_the_session(client, world):
 
 def test_embed_mode_ends_at_sign_out(app, client, world):
     enter_from_app(client)
+    orders = client.get("/orders").get_data(as_text=True)
+    assert 'class="embed-footer"' in orders and 'action="/logout"' in orders  # sign-out is offered
     response = client.post("/logout")
     assert response.status_code == 303 and response.headers["Location"].endswith("/login")
     page = client.get("/login").get_data(as_text=True)
@@ -80,6 +82,17 @@ def test_embed_mode_ends_at_sign_out(app, client, world):
     sign_in_customer(client, app)
     page = client.get("/orders").get_data(as_text=True)
     assert "site-header" in page and "embed-bar" not in page
+
+
+def test_a_new_hand_off_ends_the_browser_s_previous_session(app, client, world):
+    from portal.accounts.models import LoginSession
+    from portal.extensions import db
+
+    enter_from_app(client)
+    enter_from_app(client)
+    with app.app_context():
+        sessions = db.session.scalars(db.select(LoginSession).order_by(LoginSession.created_at)).all()
+        assert [s.ended_at is not None for s in sessions] == [True, False]
 
 
 def test_signing_in_on_the_mobile_site_is_not_embed_mode(app, client, world):
