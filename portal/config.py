@@ -45,7 +45,7 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None
     ORDERS_PER_PAGE = 10
     PASSWORD_HASH_METHOD = "scrypt"
-    GREEN_CHANNEL_FEN = 50_000
+    PROGRESS_POLL_SECONDS = 8  # how often an open 退款进度 page asks for news (htmx)
     # Payouts (portal/payouts): the SANDBOX gateway by default; see the README for real providers.
     PAYMENT_GATEWAY_URL = "http://127.0.0.1:5055"
     PAYMENT_GATEWAY_SECRET = ""  # empty: the sandbox's development key

@@ -153,11 +153,16 @@ _DEADLINE_LABELS = {
 
 
 def build_progress(
-    case: Any, events: Sequence[Any], now: datetime, item_labels: Sequence[str] = ()
+    case: Any,
+    events: Sequence[Any],
+    now: datetime,
+    item_labels: Sequence[str] = (),
+    newer_case_open: bool = False,
 ) -> Progress:
     """The customer's view of `case` (events in log order) as of `now` (naive UTC).
 
-    `item_labels` describe the evidence a reviewer asked for (see `requested_item_labels`).
+    `item_labels` describe the evidence a reviewer asked for (see `requested_item_labels`);
+    `newer_case_open` says that the order has another, newer open request (see `allowed_actions`).
     """
     state = CaseState(case.state)
     moves = [e for e in events if e.to_state and e.from_state != e.to_state]
@@ -176,7 +181,7 @@ def build_progress(
         route=str(case.order.payment_route),
         arrival=_arrival(case, state, entered),
         refunded_at=entered.get(_S.REFUNDED) if state is _S.REFUNDED else None,
-        actions=allowed_actions(case, moves, now),
+        actions=allowed_actions(case, moves, now, newer_case_open),
         evidence_request=_latest_reason(moves, _S.MORE_EVIDENCE) if state is _S.MORE_EVIDENCE else "",
         live=state not in QUIET_STATES,
         overdue=overdue,
@@ -194,15 +199,21 @@ def review_overdue(case: Any, now: datetime) -> bool:
     return CaseState(case.state) in REVIEW_WAITING and due is not None and due < now
 
 
-def allowed_actions(case: Any, moves: Sequence[Any], now: datetime) -> frozenset[Action]:
-    """What the customer may do now: add evidence when asked, appeal when rejected or late, withdraw."""
+def allowed_actions(
+    case: Any, moves: Sequence[Any], now: datetime, newer_case_open: bool = False
+) -> frozenset[Action]:
+    """What the customer may do now: add evidence when asked, appeal when rejected or late, withdraw.
+
+    A rejected case whose order already has a newer open request cannot be appealed: one open case per order.
+    """
     state = CaseState(case.state)
     actions = set()
     if state in WITHDRAWABLE_STATES:
         actions.add(Action.WITHDRAW)
     if state is _S.MORE_EVIDENCE:
         actions.add(Action.ADD_EVIDENCE)
-    if review_overdue(case, now) or (state is _S.REJECTED and _rejection_appealable(moves)):
+    rejected_and_appealable = state is _S.REJECTED and _rejection_appealable(moves) and not newer_case_open
+    if review_overdue(case, now) or rejected_and_appealable:
         actions.add(Action.APPEAL)
     return frozenset(actions)
 

@@ -16,7 +16,7 @@ from portal.orders.models import Order
 from portal.policy import engine
 from portal.policy.facts import order_facts
 from portal.policy.kinds import RefundType
-from portal.policy.publishing import published_version, ruleset_of
+from portal.policy.publishing import ensure_published_default, published_version, ruleset_of
 
 
 class CaseError(ValueError):
@@ -74,7 +74,7 @@ def submit_case(request: CaseRequest) -> RefundCase:
     if order is None:
         raise CaseError("no_such_order")
     now = utcnow()
-    version = published_version()
+    version = ensure_published_default()  # a case always records the version it was opened under
     rules = ruleset_of(version)
     assessment = engine.assess(
         order_facts(order, open_case_for(order.id) is not None), request.refund_type, rules, now

@@ -13,23 +13,24 @@ from flask import Blueprint, Response, abort, current_app, flash, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.guards import customer_required
 from portal.cases import deadlines, polling, progress, risk
 from portal.cases.models import CaseEvent, RefundCase
-from portal.cases.services import customer_cases, get_customer_case, move
+from portal.cases.services import customer_cases, get_customer_case, move, open_case_for
 from portal.cases.states import Actor, CaseState, IllegalTransition
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.notifications.dates import local_date, local_datetime, local_deadline
-from portal.policy.publishing import texts_for_case
+from portal.policy.messages import EVIDENCE_KIND_LABELS
+from portal.policy.publishing import evidence_kinds_for_case, texts_for_case
 from portal.rendering import redirect_to, render, wants_fragment
 
 bp = Blueprint("cases", __name__)
 
-POLL_SECONDS = 8
 APPEAL_MIN, APPEAL_MAX = 5, 1000
 # A review deadline that passed while the customer gathered evidence restarts from the upload.
 RESUMED_REVIEW_WORKING_DAYS = 1
@@ -89,7 +90,7 @@ def progress_page(case_id: int) -> Response:
 def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = None, form=None) -> Response:
     events = _events(case.id)
     labels = progress.requested_item_labels(case, current_locale_code()) if case.requested_items else []
-    view = progress.build_progress(case, events, utcnow(), labels)
+    view = progress.build_progress(case, events, utcnow(), labels, _newer_case_open(case))
     now = utcnow()
     stamp = polling.etag_for(case.id, case, now, current_locale_code())
     return render(
@@ -99,7 +100,7 @@ def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = 
         case=case,
         progress=view,
         etag=f'W/"{stamp}"',
-        poll_seconds=current_app.config.get("PROGRESS_POLL_SECONDS", POLL_SECONDS),
+        poll_seconds=current_app.config["PROGRESS_POLL_SECONDS"],
         requested=list(zip(case.requested_items or [], labels, strict=False)),
         evidence=[f for f in case.evidence if f.removed_at is None],
         policy=texts_for_case(case, current_locale_code()),
@@ -159,7 +160,12 @@ def _own_case_or_404(case_id: int) -> RefundCase:
 
 def _allowed(case: RefundCase) -> frozenset[progress.Action]:
     moves = [e for e in _events(case.id) if e.to_state and e.from_state != e.to_state]
-    return progress.allowed_actions(case, moves, utcnow())
+    return progress.allowed_actions(case, moves, utcnow(), _newer_case_open(case))
+
+
+def _newer_case_open(case: RefundCase) -> bool:
+    open_now = open_case_for(case.order_id)
+    return open_now is not None and open_now.id != case.id
 
 
 def _changed_meanwhile(case_id: int) -> Response:
@@ -209,7 +215,8 @@ def appeal(case_id: int) -> Response:
             data={"grounds": "late_review" if late else "disagree"},
         )
         db.session.commit()
-    except (StaleDataError, IllegalTransition):
+    except (StaleDataError, IllegalTransition, IntegrityError):
+        # IntegrityError: a new request for the order was opened meanwhile (one open case per order).
         return _changed_meanwhile(case_id)
     flash(_("Your appeal was sent. A senior reviewer will answer within 24 hours."), "success")
     return redirect_to(url_for("cases.progress", case_id=case_id))
@@ -241,6 +248,7 @@ def add_evidence(case_id: int) -> Response:
     if file is None or not file.filename:
         return _evidence_error(case, _("Please choose a file to upload."), item)
     config = current_app.config
+    kinds = evidence_kinds_for_case(case, item)
     try:
         stored = store_for_case(
             LocalStorage(config["UPLOAD_FOLDER"]),
@@ -248,12 +256,19 @@ def add_evidence(case_id: int) -> Response:
             item,
             Upload(file.read(), file.filename),
             Limits(config["MAX_FILE_BYTES"], config["MAX_IMAGE_PIXELS"]),
+            kinds,
         )
         db.session.commit()
     except EvidenceError as exc:
         db.session.rollback()
         return _evidence_error(case, exc.message(), item)
-    except (UploadRefused, StaleDataError):
+    except UploadRefused as exc:
+        db.session.rollback()
+        if exc.code == "wrong_kind":
+            labels = ", ".join(str(EVIDENCE_KIND_LABELS[k]) for k in kinds)
+            return _evidence_error(case, _("This item accepts only: %(kinds)s.", kinds=labels), item)
+        return _changed_meanwhile(case_id)
+    except StaleDataError:
         return _changed_meanwhile(case_id)
     flash(_("%(name)s was added.", name=stored.original_name or _("The file")), "success")
     return redirect_to(url_for("cases.progress", case_id=case_id) + "#add-evidence")

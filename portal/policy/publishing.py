@@ -38,8 +38,9 @@ def ensure_published_default() -> PolicyVersion:
     return version
 
 
-def ruleset_of(version: PolicyVersion) -> RuleSet:
-    return RuleSet.from_dict(version.rules)
+def ruleset_of(version: PolicyVersion | None) -> RuleSet:
+    """The version's rules; SPEC.md's defaults before anything is published."""
+    return RuleSet.from_dict(version.rules if version is not None else DEFAULT_RULES)
 
 
 def version_for_case(case: Any) -> PolicyVersion | None:
@@ -54,3 +55,15 @@ def version_for_case(case: Any) -> PolicyVersion | None:
 def texts_for_case(case: Any, lang: str) -> PolicyTexts:
     """The hint and checklist texts of the case's own policy version, in `lang` (sanitised HTML)."""
     return policy_texts(version_for_case(case), lang, case.order.category, case.refund_type)
+
+
+ANY_EVIDENCE_KIND = ("image", "pdf")
+
+
+def evidence_kinds_for_case(case: Any, item_key: str) -> tuple[str, ...]:
+    """The file kinds the case's own policy accepts for a checklist item (any kind for "other")."""
+    rule = ruleset_of(version_for_case(case)).rules.get(case.order.category, {}).get(case.refund_type)
+    for item in rule.evidence if rule is not None else ():
+        if item.key == item_key:
+            return item.kinds
+    return ANY_EVIDENCE_KIND

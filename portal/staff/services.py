@@ -379,6 +379,7 @@ def return_to_review(case: RefundCase, version: int, staff: StaffUser, note: str
         now = utcnow()
         case.assigned_to_id = None
         case.step_due_at = deadlines.add_working_days(now, RE_REVIEW_WORKING_DAYS)
+        case.overdue_notified_at = None  # the new review has its own deadline, watched like the first
         move(case, CaseState.UNDER_REVIEW, Actor.STAFF, staff.id, reason=note, data={"appeal": True})
 
     return decide(case, version, change)

@@ -5,11 +5,11 @@ from portal import create_app
 
 def test_environment_overrides_defaults_and_the_caller_overrides_both(monkeypatch, tmp_path):
     monkeypatch.setenv("REFUND_ORDERS_PER_PAGE", "25")
-    monkeypatch.setenv("REFUND_GREEN_CHANNEL_FEN", "80000")
+    monkeypatch.setenv("REFUND_PROGRESS_POLL_SECONDS", "5")
     monkeypatch.setenv("DATABASE_URL", "postgresql://someone@db.example/refunds")
-    app = create_app({"GREEN_CHANNEL_FEN": 1})
+    app = create_app({"PROGRESS_POLL_SECONDS": 1})
     assert app.config["ORDERS_PER_PAGE"] == 25  # parsed as JSON: a number
-    assert app.config["GREEN_CHANNEL_FEN"] == 1
+    assert app.config["PROGRESS_POLL_SECONDS"] == 1
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://someone@db.example/refunds"
 
 

@@ -119,6 +119,12 @@ def test_rejection_from_review_can_be_appealed_once():
     assert again.actions == frozenset() and again.decision.on_appeal
 
 
+def test_a_rejection_cannot_be_appealed_once_a_newer_request_is_open():
+    moves = _moves("submitted", "evidence_received", "under_review", "rejected")
+    p = build_progress(_case("rejected"), moves, T0 + timedelta(days=1), newer_case_open=True)
+    assert Action.APPEAL not in p.actions
+
+
 def test_arbitrators_rejection_is_final():
     moves = _moves("submitted", "evidence_received", "under_review", "arbitration", "rejected")
     p = build_progress(_case("rejected"), moves, T0 + timedelta(days=3))

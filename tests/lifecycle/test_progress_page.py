@@ -9,6 +9,7 @@ from PIL import Image
 from sqlalchemy import Engine, event, select
 
 from portal.cases.models import CaseEvent, RefundCase
+from portal.cases.services import CaseRequest, assess_order, submit_case
 from portal.cases.states import CaseState
 from portal.clock import utcnow
 from portal.extensions import db
@@ -302,6 +303,31 @@ def test_appeal_moves_to_appealed_with_24_hour_deadline(client, customer, app):
     assert "Answer to your appeal due by" in html and 'id="appeal"' not in html
 
 
+def test_no_appeal_once_a_newer_request_for_the_order_is_open(client, customer, app):
+    case_id = open_case(customer)
+    _reject(app, case_id)
+    with app.app_context():
+        old = db.session.get(RefundCase, case_id)
+        assessment = assess_order(old.order, old.refund_type)
+        submit_case(
+            CaseRequest(
+                customer_id=customer,
+                order_id=old.order_id,
+                refund_type=old.refund_type,
+                reason_text="Trying again.",
+                amount_fen=assessment.suggested_fen,
+                idempotency_key="second-try",
+                evidence_ids=(),
+            )
+        )
+        db.session.commit()
+    assert 'id="appeal"' not in client.get(_url(case_id)).get_data(as_text=True)
+    response = client.post(f"/cases/{case_id}/appeal?lang=en", data={"reason": "I still disagree with this."})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.get(RefundCase, case_id).state == S.REJECTED
+
+
 def test_appeal_answer_is_final(client, customer, app):
     case_id = open_case(customer)
     _reject(app, case_id)
@@ -332,6 +358,32 @@ def test_late_review_may_be_appealed_quietly_through_intake(client, customer, ap
         assert moves[-4:-1] == ["intake_for_appeal", "intake_for_appeal", "appealed"]
         told = db.session.scalars(select(OutboxItem.template).where(OutboxItem.case_id == case_id)).all()
         assert told == ["case:submitted", "case:appealed"]  # the intake hops are not announced
+
+
+def test_added_evidence_keeps_to_the_kinds_the_policy_accepts_for_the_item(client, customer, app):
+    from portal.policy.kinds import RefundType
+    from tests.journey.samples import MINIMAL_PDF
+
+    case_id = open_case(customer, RefundType.NOT_RECEIVED, auto=False)
+    with app.app_context():
+        case = db.session.get(RefundCase, case_id)
+        assert case.order.category == "game_card"  # its screenshot item takes images only
+        assert case.state == S.EVIDENCE_RECEIVED  # the screenshot came with the request
+        item = "topup_failure_screenshot"
+        advance(case_id, S.UNDER_REVIEW, S.MORE_EVIDENCE, requested_items=[item])
+    refused = client.post(
+        f"/cases/{case_id}/evidence?lang=en",
+        data={"item": item, "file": (io.BytesIO(MINIMAL_PDF), "proof.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert "This item accepts only: Photo or screenshot" in refused.get_data(as_text=True)
+    accepted = client.post(
+        f"/cases/{case_id}/evidence?lang=en",
+        data={"item": item, "file": (io.BytesIO(_png()), "shot.png")},
+        content_type="multipart/form-data",
+    )
+    assert accepted.status_code == 303
 
 
 def test_more_evidence_upload_and_send_back(client, customer, app):

@@ -115,6 +115,19 @@ def test_the_senior_upholds_or_returns_for_review(staff_client, rejected):
     assert back.step_due_at > utcnow()
 
 
+def test_a_late_re_review_is_announced_like_a_late_first_review(staff_client, rejected):
+    from worker.overdue import notify_overdue_reviews
+
+    first = fresh(rejected.id)
+    first.overdue_notified_at = utcnow() - timedelta(days=3)  # the first review was late, and told
+    _db.session.commit()
+    appealed = appeal(rejected.id)
+    post_decision(staff_client("senior"), rejected.id, "return_to_review", appealed.version, note="Again.")
+    back = fresh(rejected.id)
+    assert back.overdue_notified_at is None
+    assert notify_overdue_reviews(back.step_due_at + timedelta(minutes=1)) == 1
+
+
 def test_an_overdue_review_appeal_excludes_the_reviewer_assigned(world):
     case = open_case(situation_order("game_card_unused"))
     services.claim(case, case.version, staff("reviewer"))
