@@ -40,6 +40,8 @@ class Customer(Principal, db.Model):
     locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
     has_app: Mapped[bool] = mapped_column(default=False)
     sms_opt_in: Mapped[bool] = mapped_column(default=True)
+    # With the APP, news comes by push; SMS as well only when the customer asks for it.
+    sms_with_app: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     orders = relationship("Order", back_populates="customer", lazy="dynamic")

@@ -198,6 +198,7 @@ def bulk_orders(count: int, now: datetime | None = None, per_customer: int = 25,
             "locale": "zh_CN",
             "has_app": False,
             "sms_opt_in": True,
+            "sms_with_app": False,
             "created_at": now,
         }
         for i in range((count + per_customer - 1) // per_customer)

@@ -43,8 +43,8 @@ def notify_customer(case: RefundCase, event: str) -> None:
             body=f"{body}\n{detail}" if detail else body,
         )
     )
-    queue_push(customer, f"case:{key}", params, case_id=case.id)  # the APP's push, if the customer has it
-    if customer.sms_opt_in:
+    pushed = queue_push(customer, f"case:{key}", params, case_id=case.id) is not None
+    if wants_sms(customer, pushed):
         sms_params = {name: params[name] for name in SMS_PARAMS}
         outbox.add_sms(
             customer.phone,
@@ -54,6 +54,11 @@ def notify_customer(case: RefundCase, event: str) -> None:
             customer_id=customer.id,
             case_id=case.id,
         )
+
+
+def wants_sms(customer, pushed: bool) -> bool:
+    """SMS for customers who take it, unless the APP pushed the news and they did not ask for both."""
+    return customer.sms_opt_in and (not pushed or customer.sms_with_app)
 
 
 def text_key(case: RefundCase, event: str, previous: str | None) -> str | None:

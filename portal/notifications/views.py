@@ -1,6 +1,7 @@
 """站内信: the customer's inbox, marking messages read, and the live unread count in the header."""
 
-from flask import Blueprint, Response, abort, make_response, request, url_for
+from flask import Blueprint, Response, abort, flash, make_response, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, update
 
@@ -8,7 +9,9 @@ from portal.accounts.guards import customer_required
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import current_locale_code
+from portal.notifications.forms import NotificationSettingsForm
 from portal.notifications.models import InboxMessage
+from portal.notifications.preferences import save_preferences
 from portal.rendering import redirect_to, render, wants_fragment
 
 bp = Blueprint("notifications", __name__)
@@ -104,3 +107,18 @@ def badge() -> Response:
     response.headers["Cache-Control"] = "private, no-cache"
     response.vary.add("HX-Request")
     return response
+
+
+@bp.route("/messages/settings", methods=["GET", "POST"])
+@customer_required
+def settings() -> Response:
+    """How the customer hears about changes: the inbox always, SMS by choice, push when they have the APP."""
+    customer = current_user._get_current_object()
+    # Unticked boxes send nothing: an empty POST still means "both off", not "keep what is stored".
+    formdata = request.form if request.method == "POST" else None
+    form = NotificationSettingsForm(formdata=formdata, obj=customer)
+    if form.validate_on_submit():
+        save_preferences(customer, form.sms_opt_in.data, form.sms_with_app.data)
+        flash(_("Your notification settings were saved."), "success")
+        return redirect_to(url_for("notifications.settings"))
+    return render("notifications/settings.html", "settings_form", form=form, has_app=customer.has_app)

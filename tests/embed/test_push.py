@@ -52,14 +52,17 @@ def push_rows(case_id: int) -> list[OutboxItem]:
     )
 
 
-def test_customer_with_the_app_gets_a_signed_push_with_the_inbox_message_and_sms(db, receiver, run_jobs):
+def channels_of(case_id: int) -> set[str]:
+    """How the customer is told about the case (background jobs left out)."""
+    rows = db.session.scalars(select(OutboxItem.channel).where(OutboxItem.case_id == case_id))
+    return set(rows) - {"job"}
+
+
+def test_app_customers_get_a_signed_push_with_the_inbox_message_instead_of_sms(db, receiver, run_jobs):
     customer = demo_customer()
-    assert customer.has_app and customer.sms_opt_in
+    assert customer.has_app and customer.sms_opt_in and not customer.sms_with_app
     case = submit_demo_case(customer.id)
-    channels = {
-        i.channel for i in db.session.scalars(select(OutboxItem).where(OutboxItem.case_id == case.id))
-    }
-    assert {"push", "sms"} <= channels
+    assert channels_of(case.id) == {"push"}
     assert db.session.scalar(select(InboxMessage).where(InboxMessage.case_id == case.id)) is not None
     run_jobs()
     rows = push_rows(case.id)
@@ -87,6 +90,24 @@ def test_customer_without_the_app_gets_no_push_but_still_the_sms(db, receiver):
         select(OutboxItem).where(OutboxItem.case_id == case.id, OutboxItem.channel == "sms")
     )
     assert list(sms)
+
+
+def test_an_app_customer_who_asks_for_both_gets_push_and_sms(db, receiver):
+    customer = demo_customer()
+    customer.sms_with_app = True
+    db.session.commit()
+    assert channels_of(submit_demo_case(customer.id).id) == {"push", "sms"}
+
+
+def test_a_customer_who_declines_sms_gets_the_inbox_and_push_only(db, receiver):
+    customer = demo_customer()
+    customer.sms_opt_in = False
+    customer.sms_with_app = True  # no SMS at all wins
+    db.session.commit()
+    assert channels_of(submit_demo_case(customer.id).id) == {"push"}
+    customer.has_app = False
+    db.session.commit()
+    assert channels_of(submit_demo_case(customer.id).id) == set()
 
 
 def test_no_push_is_queued_while_the_push_url_is_unset(db):

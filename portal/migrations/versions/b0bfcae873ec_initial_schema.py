@@ -51,6 +51,7 @@ def upgrade():
     sa.Column('locale', sa.String(length=8), nullable=False),
     sa.Column('has_app', sa.Boolean(), nullable=False),
     sa.Column('sms_opt_in', sa.Boolean(), nullable=False),
+    sa.Column('sms_with_app', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_customers')),
     sa.UniqueConstraint('phone', name=op.f('uq_customers_phone'))

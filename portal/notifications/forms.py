@@ -1,0 +1,10 @@
+"""The customer's notification preferences."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+
+
+class NotificationSettingsForm(FlaskForm):
+    sms_opt_in = BooleanField(_l("Send me an SMS when a refund request changes"))
+    sms_with_app = BooleanField(_l("Also by SMS when the APP has already notified me"))
