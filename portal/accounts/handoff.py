@@ -7,6 +7,9 @@ import json
 import secrets
 from dataclasses import dataclass
 
+TOKEN_VERSION = 1
+CLOCK_SKEW_SECONDS = 5  # the APP server's clock may run a little ahead of ours
+
 
 class HandoffError(ValueError):
     """The token is malformed, tampered with, expired or not yet valid."""
@@ -41,7 +44,7 @@ def make_token(
     secret: str, phone: str, now: int, lang: str | None = None, next_path: str | None = None, ttl: int = 60
 ) -> str:
     """What the APP's server does: sign a token for the customer with the shared secret."""
-    payload = {"v": 1, "phone": phone, "iat": now, "exp": now + ttl, "jti": secrets.token_urlsafe(16)}
+    payload = {"v": TOKEN_VERSION, "phone": phone, "iat": now, "exp": now + ttl, "jti": secrets.token_urlsafe(16)}
     if lang:
         payload["lang"] = lang
     if next_path:
@@ -62,8 +65,10 @@ def read_token(token: str, secret: str, now: int, max_age: int) -> Handoff:
         phone, iat, exp, jti = payload["phone"], int(payload["iat"]), int(payload["exp"]), str(payload["jti"])
     except (ValueError, KeyError, TypeError) as exc:
         raise HandoffError("malformed") from exc
-    # The APP's clock may be a little ahead of ours; a lifetime longer than allowed is refused outright.
-    if exp - iat > max_age or iat > now + 5 or exp < now or len(jti) < 8:
+    if payload.get("v") != TOKEN_VERSION:
+        raise HandoffError("malformed")  # a format this portal does not know
+    # A lifetime longer than allowed is refused outright, whatever the clocks say.
+    if exp - iat > max_age or iat > now + CLOCK_SKEW_SECONDS or exp < now or len(jti) < 8:
         raise HandoffError("expired")
     next_path = payload.get("next")
     if next_path is not None and not _is_local_path(next_path):

@@ -63,6 +63,22 @@ def test_token_lifetime_over_sixty_seconds_is_refused():
     assert error.value.code == "expired"
 
 
+def test_a_token_of_an_unknown_format_version_is_refused():
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    now = int(time.time())
+    payload = {"v": 2, "phone": "+8613800138000", "iat": now, "exp": now + 30, "jti": "abcdefgh12"}
+    body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
+    digest = hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).digest()
+    token = body + "." + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    with pytest.raises(HandoffError) as error:
+        read_token(token, SECRET, now, max_age=60)
+    assert error.value.code == "malformed"
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "\\\\evil"])
 def test_next_must_stay_on_this_site(target):
     now = int(time.time())
