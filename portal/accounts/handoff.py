@@ -44,7 +44,8 @@ def make_token(
     secret: str, phone: str, now: int, lang: str | None = None, next_path: str | None = None, ttl: int = 60
 ) -> str:
     """What the APP's server does: sign a token for the customer with the shared secret."""
-    payload = {"v": TOKEN_VERSION, "phone": phone, "iat": now, "exp": now + ttl, "jti": secrets.token_urlsafe(16)}
+    jti = secrets.token_urlsafe(16)
+    payload = {"v": TOKEN_VERSION, "phone": phone, "iat": now, "exp": now + ttl, "jti": jti}
     if lang:
         payload["lang"] = lang
     if next_path:
