@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.embed.templating import hold_bridge_events
 from portal.rendering import render
 
 TITLES = {
@@ -51,6 +52,7 @@ def render_error(code: int, explanation=None):
     """Render the error page (or its fragment) with the right status."""
     from flask import current_app
 
+    hold_bridge_events()  # browsers fetch things they never show (a favicon): keep the APP's news for a page
     mb = current_app.config["MAX_FILE_BYTES"] // (1024 * 1024)
     text = explanation or (EXPLANATIONS[code] % {"mb": mb} if code == 413 else EXPLANATIONS[code])
     response = render(

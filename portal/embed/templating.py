@@ -27,6 +27,12 @@ def pending_bridge_events() -> list[BridgeEvent]:
     return claim_events(current_user.id, case_page_url)
 
 
+def hold_bridge_events() -> None:
+    """This response announces nothing (an error page, a favicon miss): the news waits for a real page."""
+    if request:
+        request.environ[_CLAIMED] = True
+
+
 def parent_origins() -> list[str]:
     """Origins of partner pages that frame the portal, to which bridge.js may postMessage."""
     return current_app.config["EMBED_PARENT_ORIGINS"].split()

@@ -97,6 +97,15 @@ def test_submission_decision_and_payout_are_each_told_once(client, customer_id):
     assert results[0][1]["result"] == "refunded" and results[0][1]["route"] == str(case.order.payment_route)
 
 
+def test_an_error_page_keeps_the_news_for_the_next_real_page(client, customer_id):
+    enter_from_app(client)
+    page_events(client)
+    submit_demo_case(customer_id)
+    missing = client.get("/favicon.ico")  # what a browser fetches and never shows
+    assert missing.status_code == 404 and bridge_events(missing.get_data(as_text=True)) == []
+    assert [name for name, _ in page_events(client)] == ["case_submitted"]
+
+
 def test_events_of_a_new_session_that_happened_while_the_app_was_closed(client, customer_id):
     enter_from_app(client)
     page_events(client)
