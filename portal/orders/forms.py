@@ -25,7 +25,7 @@ class OrderSearchForm(FlaskForm):
             SelectChoice("completed", _l("Completed")),
             SelectChoice("shipped", _l("Shipped")),
             SelectChoice("credited", _l("Credited")),
-            SelectChoice("refunded", _l("Refunded")),
+            SelectChoice("refunded", _l("Refunded or partly refunded")),
             SelectChoice("abnormal", _l("Abnormal")),
         ],
         validators=[Optional()],
