@@ -152,11 +152,19 @@ def record_transfer(
             proof_key=key,
             proof_mime=record.proof.mime,
             proof_sha256=record.proof.sha256,
+            paid_to=_account_snapshot(payout.receiving_account),
         )
     )
     apply_success(payout, SuccessSource.MANUAL, reference, staff_id=staff_id)
     db.session.commit()
     return payout
+
+
+def _account_snapshot(account: ReceivingAccount | None) -> str:
+    if account is None:
+        return ""
+    parts = (str(account.kind), account.account_no, account.holder_name, account.bank_name)
+    return " ".join(p for p in parts if p)[:200]
 
 
 def retry_through_gateway(payout_id: int, staff_id: int, note: str = "") -> Payout:

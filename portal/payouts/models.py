@@ -99,6 +99,8 @@ class ManualTransfer(db.Model):
     proof_key: Mapped[str] = mapped_column(String(128))
     proof_mime: Mapped[str] = mapped_column(String(48))
     proof_sha256: Mapped[str] = mapped_column(String(64))
+    # The receiving account as it stood when staff paid (the customer may change it until then).
+    paid_to: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     payout: Mapped[Payout] = relationship(back_populates="transfer")

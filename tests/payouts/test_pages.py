@@ -137,6 +137,7 @@ def test_offline_refund_from_account_to_transfer_to_receipt(app, gateway, client
         payout = fresh(Payout, payout_id)
         assert payout.state == PayoutState.SUCCEEDED and payout.success_source == SuccessSource.MANUAL
         assert payout.transfer.reference == "ICBC2026112800001"
+        assert payout.transfer.paid_to == f"bank_card {CARD} 王先生 工商银行"  # kept even if changed later
         assert fresh(RefundCase, case_id).state == CaseState.REFUNDED
         assert fresh(Order, payout.order_id).refunded_fen == 4000
     again = {"reference": "OTHER", "proof": (io.BytesIO(_png()), "receipt.png")}

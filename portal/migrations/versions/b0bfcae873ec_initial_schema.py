@@ -375,6 +375,7 @@ def upgrade():
     sa.Column('proof_key', sa.String(length=128), nullable=False),
     sa.Column('proof_mime', sa.String(length=48), nullable=False),
     sa.Column('proof_sha256', sa.String(length=64), nullable=False),
+    sa.Column('paid_to', sa.String(length=200), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['payout_id'], ['payouts.id'], name=op.f('fk_payout_manual_transfers_payout_id_payouts')),
     sa.ForeignKeyConstraint(['staff_id'], ['staff_users.id'], name=op.f('fk_payout_manual_transfers_staff_id_staff_users')),
