@@ -8,6 +8,7 @@ from rq import get_current_job
 from sqlalchemy import text
 
 from portal.clock import utcnow
+from portal.embed.push import AppGone, fall_back_to_sms
 from portal.embed.push import deliver as deliver_push
 from portal.extensions import db
 from portal.notifications import outbox
@@ -28,6 +29,13 @@ def deliver_outbox(item_id: int) -> str:
     item.attempts += 1
     try:
         provider_ref = _send(item)
+    except AppGone as exc:
+        # Not a failure to retry: the news goes by SMS instead, and no more pushes to this customer.
+        item.status = "rerouted"
+        item.last_error = str(exc)[:500]
+        fall_back_to_sms(item)
+        db.session.commit()
+        return "rerouted"
     except Exception as exc:
         _record_failure(item, exc)
         db.session.commit()

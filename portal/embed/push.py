@@ -25,9 +25,10 @@ from flask_babel import force_locale
 from werkzeug.routing import BuildError
 
 from portal.accounts.models import Customer
+from portal.extensions import db
 from portal.notifications import outbox
 from portal.notifications.models import OutboxItem
-from portal.notifications.texts import EVENT_TEXTS
+from portal.notifications.texts import EVENT_TEXTS, SMS_PARAMS
 
 SIGNATURE_HEADER = "X-Refund-Signature"
 TIMESTAMP_HEADER = "X-Refund-Timestamp"
@@ -39,6 +40,24 @@ CASE_TEMPLATE_PREFIX = "case:"
 
 class PushError(RuntimeError):
     """The push service did not take the message; the worker tries again later."""
+
+
+class AppGone(PushError):
+    """The push service answered 410 Gone: the customer no longer has the APP (no retry; SMS instead)."""
+
+
+def fall_back_to_sms(item: OutboxItem) -> OutboxItem | None:
+    """The APP is gone: stop pushing to this customer and send this news by SMS (if they take SMS)."""
+    customer = db.session.get(Customer, item.customer_id) if item.customer_id else None
+    if customer is None:
+        return None
+    customer.has_app = False
+    if not customer.sms_opt_in or customer.sms_with_app:
+        return None  # no SMS wanted, or one was already sent beside the push
+    sms_params = {name: item.params[name] for name in SMS_PARAMS if name in item.params}
+    return outbox.add_sms(
+        customer.phone, item.template, sms_params, item.locale, customer_id=customer.id, case_id=item.case_id
+    )
 
 
 def queue_push(
@@ -119,6 +138,8 @@ def deliver(item: OutboxItem, settings: Mapping) -> str:
     # 409: the service already has this key, i.e. an earlier try arrived and only its answer was lost.
     if 200 <= status < 300 or status == 409:
         return f"push:{status}:{_reply_id(reply)}"[:128]
+    if status == 410:
+        raise AppGone("push service answered HTTP 410: the customer has no APP any more")
     raise PushError(f"push service answered HTTP {status}")
 
 

@@ -39,7 +39,8 @@ class OutboxItem(db.Model):
     template: Mapped[str] = mapped_column(String(64))
     params: Mapped[dict] = mapped_column(JsonData, default=dict)
     locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, failed
+    # pending, sent, failed; rerouted: a push whose APP is gone, sent by SMS instead
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     provider_ref: Mapped[str] = mapped_column(String(128), default="")

@@ -32,6 +32,7 @@ class PushReceiver:
     messages: dict[str, dict] = field(default_factory=dict)  # accepted, by idempotency key
     fail_next: int = 0  # answer 503 without keeping the message
     lose_answer_next: int = 0  # keep the message, then answer 500 (as if the answer got lost)
+    gone: bool = False  # answer 410: the customer's APP is no longer installed
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -64,6 +65,8 @@ class PushReceiver:
             self.requests.append(Received(key, dict(headers), body, ok))
             if not ok:
                 return 401, {"error": "bad signature"}
+            if self.gone:
+                return 410, {"error": "no device"}
             if self.fail_next:
                 self.fail_next -= 1
                 return 503, {"error": "try later"}

@@ -127,6 +127,24 @@ def test_a_failing_push_service_is_retried_until_it_accepts(db, receiver, run_jo
     assert key in receiver.messages and len(receiver.messages) == len(push_rows(case.id))
 
 
+def test_when_the_app_is_gone_the_news_goes_by_sms_and_pushes_stop(db, receiver, run_jobs):
+    receiver.gone = True
+    customer = demo_customer()
+    case = submit_demo_case(customer.id)
+    run_jobs()
+    row = push_rows(case.id)[0]
+    assert row.status == "rerouted" and row.attempts == 1  # not retried
+    sms = db.session.scalars(
+        select(OutboxItem).where(OutboxItem.case_id == case.id, OutboxItem.channel == "sms")
+    ).all()
+    # The submission by SMS instead; later news (an automatic approval) too.
+    assert (row.template, "sent") in [(s.template, s.status) for s in sms]
+    assert all(s.status == "sent" for s in sms)
+    assert not db.session.get(Customer, customer.id).has_app
+    later = submit_demo_case(customer.id)
+    assert channels_of(later.id) == {"sms"}
+
+
 def test_retries_back_off(db, receiver, run_jobs):
     receiver.fail_next = 1
     case = submit_demo_case(demo_customer().id)
