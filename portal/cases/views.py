@@ -17,10 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.guards import customer_required
-from portal.cases import deadlines, polling, progress, risk
+from portal.cases import customer_actions as actions
+from portal.cases import polling, progress
 from portal.cases.models import CaseEvent, RefundCase
-from portal.cases.services import customer_cases, get_customer_case, move, open_case_for
-from portal.cases.states import Actor, CaseState, IllegalTransition
+from portal.cases.services import customer_cases, get_customer_case
+from portal.cases.states import IllegalTransition
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import current_locale_code
@@ -30,12 +31,6 @@ from portal.policy.publishing import evidence_kinds_for_case, texts_for_case
 from portal.rendering import redirect_to, render, wants_fragment
 
 bp = Blueprint("cases", __name__)
-
-APPEAL_MIN, APPEAL_MAX = 5, 1000
-# A review deadline that passed while the customer gathered evidence restarts from the upload.
-RESUMED_REVIEW_WORKING_DAYS = 1
-# System moves that only carry a late case into review so it can be appealed: the customer is not told.
-INTAKE_ACTION = "intake_for_appeal"
 
 
 @bp.app_template_filter("shanghai_datetime")
@@ -88,9 +83,9 @@ def progress_page(case_id: int) -> Response:
 
 
 def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = None, form=None) -> Response:
-    events = _events(case.id)
+    events = actions.case_events(case.id)
     labels = progress.requested_item_labels(case, current_locale_code()) if case.requested_items else []
-    view = progress.build_progress(case, events, utcnow(), labels, _newer_case_open(case))
+    view = progress.build_progress(case, events, utcnow(), labels, actions.newer_case_open(case))
     now = utcnow()
     stamp = polling.etag_for(case.id, case, now, current_locale_code())
     return render(
@@ -108,12 +103,6 @@ def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = 
         form=form or {},
         Action=progress.Action,
         **_label_maps(),
-    )
-
-
-def _events(case_id: int) -> list[CaseEvent]:
-    return list(
-        db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq))
     )
 
 
@@ -159,13 +148,7 @@ def _own_case_or_404(case_id: int) -> RefundCase:
 
 
 def _allowed(case: RefundCase) -> frozenset[progress.Action]:
-    moves = [e for e in _events(case.id) if e.to_state and e.from_state != e.to_state]
-    return progress.allowed_actions(case, moves, utcnow(), _newer_case_open(case))
-
-
-def _newer_case_open(case: RefundCase) -> bool:
-    open_now = open_case_for(case.order_id)
-    return open_now is not None and open_now.id != case.id
+    return actions.allowed_actions(case, utcnow())
 
 
 def _changed_meanwhile(case_id: int) -> Response:
@@ -182,7 +165,7 @@ def withdraw(case_id: int) -> Response:
     if progress.Action.WITHDRAW not in _allowed(case):
         return _changed_meanwhile(case_id)
     try:
-        move(case, CaseState.WITHDRAWN, Actor.CUSTOMER, current_user.id, reason=_reason_field(200))
+        actions.withdraw(case, current_user.id, _reason_field(200))
         db.session.commit()
     except (StaleDataError, IllegalTransition):
         return _changed_meanwhile(case_id)
@@ -198,36 +181,21 @@ def appeal(case_id: int) -> Response:
     if progress.Action.APPEAL not in _allowed(case):
         return _changed_meanwhile(case_id)
     text = (request.form.get("reason") or "").strip()
-    if not APPEAL_MIN <= len(text) <= APPEAL_MAX:
+    if not actions.APPEAL_MIN <= len(text) <= actions.APPEAL_MAX:
         message = _(
-            "Please tell us in %(min)s to %(max)s characters why you appeal.", min=APPEAL_MIN, max=APPEAL_MAX
+            "Please tell us in %(min)s to %(max)s characters why you appeal.",
+            min=actions.APPEAL_MIN,
+            max=actions.APPEAL_MAX,
         )
         return _render_progress(case, status=422, errors={"reason": message}, form={"reason": text})
-    late = progress.review_overdue(case, utcnow())
     try:
-        _into_review_for_appeal(case)
-        move(
-            case,
-            CaseState.APPEALED,
-            Actor.CUSTOMER,
-            current_user.id,
-            reason=text,
-            data={"grounds": "late_review" if late else "disagree"},
-        )
+        actions.appeal(case, current_user.id, text, utcnow())
         db.session.commit()
     except (StaleDataError, IllegalTransition, IntegrityError):
         # IntegrityError: a new request for the order was opened meanwhile (one open case per order).
         return _changed_meanwhile(case_id)
     flash(_("Your appeal was sent. A senior reviewer will answer within 24 hours."), "success")
     return redirect_to(url_for("cases.progress", case_id=case_id))
-
-
-def _into_review_for_appeal(case: RefundCase) -> None:
-    """A late case nobody has taken into review yet is moved there first (the state machine's path)."""
-    if CaseState(case.state) is CaseState.SUBMITTED:
-        move(case, CaseState.EVIDENCE_RECEIVED, Actor.SYSTEM, None, data={"files": []}, action=INTAKE_ACTION)
-    if CaseState(case.state) is CaseState.EVIDENCE_RECEIVED:
-        move(case, CaseState.UNDER_REVIEW, Actor.SYSTEM, None, action=INTAKE_ACTION)
 
 
 @bp.post("/cases/<int:case_id>/evidence")
@@ -285,42 +253,16 @@ def evidence_done(case_id: int) -> Response:
     case = _own_case_or_404(case_id)
     if progress.Action.ADD_EVIDENCE not in _allowed(case):
         return _changed_meanwhile(case_id)
-    since = _requested_at(case.id)
-    fresh = [f for f in case.evidence if f.removed_at is None and (since is None or f.uploaded_at >= since)]
-    missing = set(case.requested_items or []) - {f.checklist_key for f in fresh}
-    if missing:
-        return _evidence_error(case, _("Please add a file for every item the reviewer asked for."), "")
-    now = utcnow()
-    due = max(case.review_due_at or now, deadlines.add_working_days(now, RESUMED_REVIEW_WORKING_DAYS))
     try:
-        case.review_due_at = case.step_due_at = due
-        case.overdue_notified_at = None
-        risk.refresh_flags(case, now)  # the new files may be copies of another case's evidence
-        move(
-            case,
-            CaseState.EVIDENCE_RECEIVED,
-            Actor.CUSTOMER,
-            current_user.id,
-            data={"files": [f.public_id for f in fresh], "due": due.isoformat()},
-        )
+        actions.send_evidence_back(case, current_user.id, utcnow())
         db.session.commit()
+    except actions.MissingEvidence:
+        db.session.rollback()
+        return _evidence_error(case, _("Please add a file for every item the reviewer asked for."), "")
     except (StaleDataError, IllegalTransition):
         return _changed_meanwhile(case_id)
     flash(_("Thank you. Your evidence was sent to the reviewer."), "success")
     return redirect_to(url_for("cases.progress", case_id=case_id))
-
-
-def _requested_at(case_id: int) -> datetime | None:
-    return db.session.scalar(
-        select(CaseEvent.at)
-        .where(
-            CaseEvent.case_id == case_id,
-            CaseEvent.to_state == CaseState.MORE_EVIDENCE.value,
-            CaseEvent.from_state != CaseState.MORE_EVIDENCE.value,  # the request, not an upload after it
-        )
-        .order_by(CaseEvent.seq.desc())
-        .limit(1)
-    )
 
 
 def _reason_field(limit: int) -> str:

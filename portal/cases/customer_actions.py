@@ -1,0 +1,98 @@
+"""What a customer may do on their own case — withdraw, appeal, send requested evidence back.
+
+Plain functions with explicit arguments (no Flask request): the views validate the input, call them and
+commit. Each raises IllegalTransition (or StaleDataError at flush) when the case changed meanwhile.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal.cases import deadlines, progress, risk
+from portal.cases.models import CaseEvent, RefundCase
+from portal.cases.services import move, open_case_for
+from portal.cases.states import Actor, CaseState
+from portal.extensions import db
+
+APPEAL_MIN, APPEAL_MAX = 5, 1000
+# A review deadline that passed while the customer gathered evidence restarts from the upload.
+RESUMED_REVIEW_WORKING_DAYS = 1
+# System moves that only carry a late case into review so it can be appealed: the customer is not told.
+INTAKE_ACTION = "intake_for_appeal"
+
+
+class MissingEvidence(Exception):
+    """Not every item the reviewer asked for has a file added since the request."""
+
+
+def case_events(case_id: int) -> list[CaseEvent]:
+    """The case's log, oldest first."""
+    return list(
+        db.session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq))
+    )
+
+
+def allowed_actions(case: RefundCase, now: datetime) -> frozenset[progress.Action]:
+    """What the customer may do on the case now."""
+    moves = [e for e in case_events(case.id) if e.to_state and e.from_state != e.to_state]
+    return progress.allowed_actions(case, moves, now, newer_case_open(case))
+
+
+def newer_case_open(case: RefundCase) -> bool:
+    """Whether the order has another open request (then this one cannot be reopened by an appeal)."""
+    open_now = open_case_for(case.order_id)
+    return open_now is not None and open_now.id != case.id
+
+
+def withdraw(case: RefundCase, customer_id: int, reason: str) -> None:
+    """撤回: close the request before a decision."""
+    move(case, CaseState.WITHDRAWN, Actor.CUSTOMER, customer_id, reason=reason)
+
+
+def appeal(case: RefundCase, customer_id: int, text: str, now: datetime) -> None:
+    """申诉: against a rejection, or because the review is late; routed to a senior reviewer."""
+    late = progress.review_overdue(case, now)
+    _into_review_for_appeal(case)
+    grounds = "late_review" if late else "disagree"
+    move(case, CaseState.APPEALED, Actor.CUSTOMER, customer_id, reason=text, data={"grounds": grounds})
+
+
+def _into_review_for_appeal(case: RefundCase) -> None:
+    """A late case nobody has taken into review yet is moved there first (the state machine's path)."""
+    if CaseState(case.state) is CaseState.SUBMITTED:
+        move(case, CaseState.EVIDENCE_RECEIVED, Actor.SYSTEM, None, data={"files": []}, action=INTAKE_ACTION)
+    if CaseState(case.state) is CaseState.EVIDENCE_RECEIVED:
+        move(case, CaseState.UNDER_REVIEW, Actor.SYSTEM, None, action=INTAKE_ACTION)
+
+
+def send_evidence_back(case: RefundCase, customer_id: int, now: datetime) -> None:
+    """补充材料 done: back to review with a fresh deadline; raises MissingEvidence if an item lacks a file."""
+    since = requested_at(case.id)
+    fresh = [f for f in case.evidence if f.removed_at is None and (since is None or f.uploaded_at >= since)]
+    if set(case.requested_items or []) - {f.checklist_key for f in fresh}:
+        raise MissingEvidence()
+    due = max(case.review_due_at or now, deadlines.add_working_days(now, RESUMED_REVIEW_WORKING_DAYS))
+    case.review_due_at = case.step_due_at = due
+    case.overdue_notified_at = None
+    risk.refresh_flags(case, now)  # the new files may be copies of another case's evidence
+    move(
+        case,
+        CaseState.EVIDENCE_RECEIVED,
+        Actor.CUSTOMER,
+        customer_id,
+        data={"files": [f.public_id for f in fresh], "due": due.isoformat()},
+    )
+
+
+def requested_at(case_id: int) -> datetime | None:
+    """When the reviewer last asked for more evidence."""
+    return db.session.scalar(
+        select(CaseEvent.at)
+        .where(
+            CaseEvent.case_id == case_id,
+            CaseEvent.to_state == CaseState.MORE_EVIDENCE.value,
+            CaseEvent.from_state != CaseState.MORE_EVIDENCE.value,  # the request, not an upload after it
+        )
+        .order_by(CaseEvent.seq.desc())
+        .limit(1)
+    )
