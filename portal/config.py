@@ -68,19 +68,6 @@ class Defaults:
     WTF_CSRF_SSL_STRICT = False
 
 
-def from_environment(app) -> None:
-    """Apply the conventional DATABASE_URL and REDIS_URL, then every REFUND_* variable."""
-    if url := os.environ.get("DATABASE_URL"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
-    if url := os.environ.get("REDIS_URL"):
-        app.config["REDIS_URL"] = url
-    app.config.from_prefixed_env("REFUND")
-    for key in RAW_STRING_SETTINGS:
-        # from_prefixed_env parses JSON: an all-digit secret would become a number.
-        if (raw := os.environ.get(f"REFUND_{key}")) is not None:
-            app.config[key] = raw
-
-
 # Settings always taken from the environment as written (secrets, identifiers, origin lists).
 RAW_STRING_SETTINGS = (
     "SECRET_KEY",
@@ -94,6 +81,19 @@ RAW_STRING_SETTINGS = (
     "EMBED_PARENT_ORIGINS",
     "SMS_SIGN_NAME",
 )
+
+
+def from_environment(app) -> None:
+    """Apply the conventional DATABASE_URL and REDIS_URL, then every REFUND_* variable."""
+    if url := os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if url := os.environ.get("REDIS_URL"):
+        app.config["REDIS_URL"] = url
+    app.config.from_prefixed_env("REFUND")
+    for key in RAW_STRING_SETTINGS:
+        # from_prefixed_env parses JSON: an all-digit secret would become a number.
+        if (raw := os.environ.get(f"REFUND_{key}")) is not None:
+            app.config[key] = raw
 
 
 def normalise_database_url(url: str) -> str:

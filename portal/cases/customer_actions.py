@@ -40,6 +40,8 @@ def allowed_actions(case: RefundCase, now: datetime) -> frozenset[progress.Actio
 
 def newer_case_open(case: RefundCase) -> bool:
     """Whether the order has another open request (then this one cannot be reopened by an appeal)."""
+    if case.is_open:
+        return False  # one open case per order: no other can be open (and no query on every poll)
     open_now = open_case_for(case.order_id)
     return open_now is not None and open_now.id != case.id
 

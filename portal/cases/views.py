@@ -83,11 +83,11 @@ def progress_page(case_id: int) -> Response:
 
 
 def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = None, form=None) -> Response:
+    now, locale = utcnow(), current_locale_code()
     events = actions.case_events(case.id)
-    labels = progress.requested_item_labels(case, current_locale_code()) if case.requested_items else []
-    view = progress.build_progress(case, events, utcnow(), labels, actions.newer_case_open(case))
-    now = utcnow()
-    stamp = polling.etag_for(case.id, case, now, current_locale_code())
+    labels = progress.requested_item_labels(case, locale) if case.requested_items else []
+    view = progress.build_progress(case, events, now, labels, actions.newer_case_open(case))
+    stamp = polling.etag_for(case.id, case, now, locale)
     return render(
         "cases/progress.html",
         "live",
@@ -98,7 +98,7 @@ def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = 
         poll_seconds=current_app.config["PROGRESS_POLL_SECONDS"],
         requested=list(zip(case.requested_items or [], labels, strict=False)),
         evidence=[f for f in case.evidence if f.removed_at is None],
-        policy=texts_for_case(case, current_locale_code()),
+        policy=None if wants_fragment() else texts_for_case(case, locale),  # the page shows it, polls do not
         errors=errors or {},
         form=form or {},
         Action=progress.Action,

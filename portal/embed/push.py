@@ -28,7 +28,8 @@ from portal.accounts.models import Customer
 from portal.extensions import db
 from portal.notifications import outbox
 from portal.notifications.models import OutboxItem
-from portal.notifications.texts import EVENT_TEXTS, SMS_PARAMS
+from portal.notifications.preferences import wants_sms
+from portal.notifications.texts import EVENT_TEXTS, sms_params
 
 SIGNATURE_HEADER = "X-Refund-Signature"
 TIMESTAMP_HEADER = "X-Refund-Timestamp"
@@ -52,11 +53,15 @@ def fall_back_to_sms(item: OutboxItem) -> OutboxItem | None:
     if customer is None:
         return None
     customer.has_app = False
-    if not customer.sms_opt_in or customer.sms_with_app:
-        return None  # no SMS wanted, or one was already sent beside the push
-    sms_params = {name: item.params[name] for name in SMS_PARAMS if name in item.params}
+    if not wants_sms(customer, pushed=False) or wants_sms(customer, pushed=True):
+        return None  # no SMS wanted, or it went out beside the push already
     return outbox.add_sms(
-        customer.phone, item.template, sms_params, item.locale, customer_id=customer.id, case_id=item.case_id
+        customer.phone,
+        item.template,
+        sms_params(item.params),
+        item.locale,
+        customer_id=customer.id,
+        case_id=item.case_id,
     )
 
 

@@ -14,7 +14,8 @@ from portal.money import format_fen
 from portal.notifications import outbox
 from portal.notifications.dates import local_date, local_deadline
 from portal.notifications.models import InboxMessage
-from portal.notifications.texts import EVENT_TEXTS, SMS_PARAMS, EventText
+from portal.notifications.preferences import wants_sms
+from portal.notifications.texts import EVENT_TEXTS, EventText, sms_params
 
 # An answer to an appeal is told as such: the customer is waiting for that answer, not for a decision.
 _APPEAL_ANSWERS = {
@@ -45,20 +46,14 @@ def notify_customer(case: RefundCase, event: str) -> None:
     )
     pushed = queue_push(customer, f"case:{key}", params, case_id=case.id) is not None
     if wants_sms(customer, pushed):
-        sms_params = {name: params[name] for name in SMS_PARAMS}
         outbox.add_sms(
             customer.phone,
             f"case:{key}",
-            sms_params,
+            sms_params(params),
             customer.locale,
             customer_id=customer.id,
             case_id=case.id,
         )
-
-
-def wants_sms(customer, pushed: bool) -> bool:
-    """SMS for customers who take it, unless the APP pushed the news and they did not ask for both."""
-    return customer.sms_opt_in and (not pushed or customer.sms_with_app)
 
 
 def text_key(case: RefundCase, event: str, previous: str | None) -> str | None:

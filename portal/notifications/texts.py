@@ -31,6 +31,12 @@ class EventText(NamedTuple):
 # Parameters an SMS body may use; the detail may also use reason, note, items and requested.
 SMS_PARAMS = ("number", "due", "amount", "route", "arrival")
 
+
+def sms_params(params: dict) -> dict:
+    """The parameters an SMS keeps (short ones; reasons and notes stay in the inbox)."""
+    return {name: params[name] for name in SMS_PARAMS if name in params}
+
+
 EVENT_TEXTS: dict[str, EventText] = {
     # 退款申请%(number)s已受理，%(due)s前完成审核。
     "submitted": EventText(

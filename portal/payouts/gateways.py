@@ -402,7 +402,7 @@ def check_settings(config: Mapping) -> None:
 
 
 def _import_adapter(path: str) -> type[RefundGateway]:
-    """ "package.module:Class" or "package.module.Class"."""
+    """Import the adapter class named by "package.module:Class" or "package.module.Class"."""
     module_name, _, class_name = path.rpartition(":") if ":" in path else path.rpartition(".")
     try:
         return getattr(import_module(module_name), class_name)

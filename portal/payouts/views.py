@@ -17,7 +17,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from portal.accounts.guards import customer_required, staff_required
-from portal.accounts.models import StaffRole
+from portal.accounts.roles import SENIOR_ROLES
 from portal.cases import deadlines
 from portal.cases.models import RefundCase
 from portal.cases.states import CaseState
@@ -34,7 +34,7 @@ from portal.rendering import redirect_to, render, wants_fragment
 
 bp = Blueprint("payouts", __name__)
 
-staff_only = staff_required(StaffRole.SENIOR)  # admins hold every role
+staff_only = staff_required(*SENIOR_ROLES)  # admins hold every role
 PROOF_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf"}
 ERROR_STATUS = {"not_found": 404, "gateway_paid": 409, "gateway_unsure": 409, "already_paid": 409}
 

@@ -5,7 +5,8 @@ from flask_babel import force_locale, gettext
 from flask_login import current_user
 
 from portal.accounts.guards import staff_required
-from portal.accounts.models import StaffRole, StaffUser
+from portal.accounts.models import StaffUser
+from portal.accounts.roles import EDITOR_ROLES
 from portal.extensions import db
 from portal.orders.kinds import Usage
 from portal.policy.kinds import RefundType
@@ -19,7 +20,7 @@ from portal.rendering import redirect_to, render
 
 bp = Blueprint("policyeditor", __name__, url_prefix="/staff/policy")
 
-editor_required = staff_required(StaffRole.EDITOR)
+editor_required = staff_required(*EDITOR_ROLES)
 
 
 @bp.context_processor

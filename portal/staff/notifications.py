@@ -7,7 +7,7 @@ from flask import Response, abort, flash, url_for
 from flask_babel import gettext as _
 
 from portal.accounts.guards import staff_required
-from portal.accounts.models import StaffRole
+from portal.accounts.roles import REVIEW_ROLES
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications import outbox
@@ -15,11 +15,10 @@ from portal.rendering import redirect_to, render
 from portal.staff.views import bp
 
 # Reviewers answer customers who say they heard nothing; seniors and admins (admin holds every role) too.
-NOTICE_ROLES = (StaffRole.REVIEWER, StaffRole.SENIOR)
 
 
 @bp.get("/notifications")
-@staff_required(*NOTICE_ROLES)
+@staff_required(*REVIEW_ROLES)
 def notification_failures() -> Response:
     """Failed notifications (retries spent) and pending ones long overdue (workers or Redis down)."""
     now = utcnow()
@@ -32,7 +31,7 @@ def notification_failures() -> Response:
 
 
 @bp.post("/notifications/<int:item_id>/retry")
-@staff_required(*NOTICE_ROLES)
+@staff_required(*REVIEW_ROLES)
 def retry_notification(item_id: int) -> Response:
     """Send a failed notification again (same de-duplication key: the provider never doubles it)."""
     item = outbox.retry_item(item_id)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import StaffRole, StaffUser
+from portal.accounts.roles import REVIEW_ROLES, SENIOR_ROLES
 from portal.cases import deadlines, states
 from portal.cases.auditlog import append_event
 from portal.cases.models import RefundCase
@@ -27,8 +28,6 @@ from portal.extensions import db
 from portal.staff.appeals import excluded_from_appeal
 from portal.staff.labels import REJECT_REASONS
 
-REVIEW_ROLES = (StaffRole.REVIEWER, StaffRole.SENIOR)
-SENIOR_ROLES = (StaffRole.SENIOR,)
 # States a reviewer's "claim" or first decision takes out of the automatic pipeline.
 INTAKE_STATES = (CaseState.SUBMITTED, CaseState.EVIDENCE_RECEIVED)
 # States in which only a senior acts.

@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.guards import staff_required
 from portal.accounts.models import StaffRole
+from portal.accounts.roles import REVIEW_ROLES
 from portal.cases import risk
 from portal.cases.models import EvidenceFile, RefundCase
 from portal.clock import utcnow
@@ -30,11 +31,12 @@ from portal.rendering import redirect_to, render, wants_fragment
 from portal.staff import casefile, labels, services
 from portal.staff.forms import CONFIRMED_ACTIONS, FORMS, VersionedForm
 from portal.staff.labels import ACTION_DONE, DECISION_ERRORS, STATE, reason_label
+from portal.staff.navigation import staff_links
 from portal.staff.review import STAFF_STATES, QueueFilter, count_queue, page_of, select_queue
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
+bp.add_app_template_global(staff_links)  # the menu in base.html
 
-REVIEW_ROLES = (StaffRole.REVIEWER, StaffRole.SENIOR)
 SENIOR_ACTIONS = frozenset({"assign", "arbitration_outcome", "return_to_review"})
 PER_PAGE = 50
 ERROR_STATUS = {"stale": 409, "not_allowed": 409, "senior_only": 403, "own_decision": 403}

@@ -1,0 +1,20 @@
+"""The staff menu: each link shown only to the roles its pages admit."""
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.accounts.roles import EDITOR_ROLES, REVIEW_ROLES, SENIOR_ROLES
+
+STAFF_LINKS = (
+    ("staff.queue", _l("Review queue"), REVIEW_ROLES),
+    ("staff.notification_failures", _l("Notifications"), REVIEW_ROLES),
+    ("payouts.staff_queue", _l("Payouts"), SENIOR_ROLES),
+    ("policyeditor.index", _l("Policy texts"), EDITOR_ROLES),
+)
+
+
+def staff_links() -> list[tuple[str, str]]:
+    """(endpoint, label) of the staff pages the signed-in staff member may open."""
+    if not current_user.is_authenticated or not current_user.is_staff:
+        return []
+    return [(endpoint, label) for endpoint, label, roles in STAFF_LINKS if current_user.has_role(*roles)]
