@@ -1,4 +1,5 @@
-"""Fixtures: an app on a fresh database per test (SQLite, or PostgreSQL from DATABASE_URL), a real Redis."""
+"""Fixtures: an app on a fresh database per test (SQLite, or PostgreSQL from DATABASE_URL), a real Redis;
+the demo `world`, a signed-in `customer`, and the refund wizard's `journey`. Builders: tests/factories.py."""
 
 import os
 import re
@@ -8,18 +9,24 @@ import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from redis import Redis
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
+from portal.accounts.models import Customer
 from portal.config import normalise_database_url
+from portal.demo.builder import DEMO_PHONE, build
+from portal.demo.situations import SITUATIONS
 from portal.extensions import db as _db
+from portal.orders.models import Order
+from tests.factories import OTHER_PHONE, Journey, sign_in_customer
 
 POSTGRES_URL = os.environ.get("DATABASE_URL")
 
@@ -203,3 +210,45 @@ def csrf_from(html: str) -> str:
     )
     assert match, "no CSRF token in page"
     return match.group(1)
+
+
+@dataclass(frozen=True)
+class World:
+    """The demo world (staff, catalogue, the published policy, the demo customers and their orders)."""
+
+    customer_id: int  # the demo customer 王先生
+
+    @property
+    def session(self):
+        return _db.session
+
+
+@pytest.fixture
+def world(db) -> World:
+    """The demo world, built in the test's database."""
+    build()
+    return World(_db.session.scalar(select(Customer.id).where(Customer.phone == DEMO_PHONE)))
+
+
+@pytest.fixture
+def customer(app, client, world) -> int:
+    """The demo customer, signed in on `client`; returns the id."""
+    return sign_in_customer(client, app, DEMO_PHONE)
+
+
+@pytest.fixture
+def journey(app, client, world) -> Journey:
+    """The demo customer (王先生) signed in, with shortcuts through the refund wizard."""
+    customer_id = sign_in_customer(client, app)
+    ids = _db.session.scalars(
+        select(Order.id).where(Order.customer_id == customer_id).order_by(Order.id)
+    ).all()
+    orders = {situation.key: order_id for situation, order_id in zip(SITUATIONS, ids, strict=False)}
+    return Journey(client, app, customer_id, orders)
+
+
+@pytest.fixture
+def other_order_id(journey) -> int:
+    """An order of another demo customer."""
+    other = _db.session.scalar(select(Customer).where(Customer.phone == OTHER_PHONE))
+    return _db.session.scalar(select(Order.id).where(Order.customer_id == other.id).limit(1))

@@ -220,7 +220,7 @@ def test_news_in_a_polled_fragment_reaches_the_app(phone_page, live_server):
     from flask import render_template_string
 
     from portal.accounts.models import Customer
-    from tests.embed.cases import approve, submit_demo_case
+    from tests.factories import approve, open_case_for
 
     app = live_server.app
 
@@ -233,7 +233,7 @@ def test_news_in_a_polled_fragment_reaches_the_app(phone_page, live_server):
     page.wait_for_url("**/orders")
     with app.app_context():
         customer = db.session.scalar(select(Customer).where(Customer.phone == DEMO_PHONE))
-        case = submit_demo_case(customer.id)
+        case = open_case_for(customer.id, None, auto=None)
         approve(case)
         number = case.number
         db.session.remove()

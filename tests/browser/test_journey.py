@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.browser.conftest import sign_in_by_sms
-from tests.journey.samples import jpeg
+from tests.samples import jpeg
 
 pytestmark = pytest.mark.browser
 

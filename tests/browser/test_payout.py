@@ -8,8 +8,9 @@ from portal.orders.kinds import PaymentRoute
 from portal.payouts.models import Payout
 from portal.payouts.states import PayoutState
 from tests.browser.conftest import sign_in_by_sms
+from tests.factories import approve, make_case, make_order
 from tests.payouts.sandbox_server import SandboxServer
-from tests.payouts.support import TEST_SECRET, approve, make_case, make_order
+from tests.payouts.support import TEST_SECRET
 
 pytestmark = pytest.mark.browser
 

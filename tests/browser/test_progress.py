@@ -10,7 +10,7 @@ from portal.demo.builder import DEMO_PHONE
 from portal.extensions import db
 from tests.browser.conftest import sign_in_by_sms
 from tests.browser.test_smoke import serious_violations
-from tests.lifecycle.factories import advance, open_case
+from tests.factories import advance, open_case_for
 
 pytestmark = pytest.mark.browser
 S = CaseState
@@ -19,7 +19,7 @@ S = CaseState
 def _case(live_server) -> int:
     with live_server.app.app_context():
         customer_id = db.session.scalar(select(Customer.id).where(Customer.phone == DEMO_PHONE))
-        case_id = open_case(customer_id)
+        case_id = open_case_for(customer_id).id
         db.session.remove()
     return case_id
 

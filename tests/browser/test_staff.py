@@ -31,7 +31,7 @@ def png(size=(320, 480)) -> bytes:
 
 def overdue_green_case(live_server) -> tuple[int, str]:
     """The demo customer's unused game card, marked urgent (green channel), past its review deadline."""
-    from tests.staff.factories import open_case, situation_order
+    from tests.factories import open_case, situation_order
 
     with live_server.app.app_context():
         case = open_case(situation_order("game_card_unused"), RefundType.NOT_RECEIVED, urgent=True)

@@ -11,9 +11,8 @@ from portal.embed import bridge
 from portal.embed.bridge import CaseChange
 from portal.extensions import db
 from portal.orders.models import Order
-from tests.embed.cases import approve, pay, submit_demo_case
 from tests.embed.helpers import bridge_events, enter_from_app
-from tests.helpers import sign_in_customer
+from tests.factories import approve, open_case_for, pay, sign_in_customer
 
 
 def change(**overrides) -> CaseChange:
@@ -72,7 +71,7 @@ def page_events(client, path: str = "/orders") -> list[tuple[str, dict]]:
 def test_submission_decision_and_payout_are_each_told_once(client, customer_id):
     enter_from_app(client)
     assert page_events(client) == []  # the first page inside the APP tells no history
-    case = submit_demo_case(customer_id)
+    case = open_case_for(customer_id, None, auto=None)
     events = page_events(client)
     assert [name for name, _ in events] == ["case_submitted"]
     assert events[0][1]["case"] == case.number and events[0][1]["amount_fen"] == case.requested_fen
@@ -100,7 +99,7 @@ def test_submission_decision_and_payout_are_each_told_once(client, customer_id):
 def test_an_error_page_keeps_the_news_for_the_next_real_page(client, customer_id):
     enter_from_app(client)
     page_events(client)
-    submit_demo_case(customer_id)
+    open_case_for(customer_id, None, auto=None)
     missing = client.get("/favicon.ico")  # what a browser fetches and never shows
     assert missing.status_code == 404 and bridge_events(missing.get_data(as_text=True)) == []
     assert [name for name, _ in page_events(client)] == ["case_submitted"]
@@ -109,7 +108,7 @@ def test_an_error_page_keeps_the_news_for_the_next_real_page(client, customer_id
 def test_events_of_a_new_session_that_happened_while_the_app_was_closed(client, customer_id):
     enter_from_app(client)
     page_events(client)
-    case = submit_demo_case(customer_id)
+    case = open_case_for(customer_id, None, auto=None)
     client.post("/logout")
     enter_from_app(client)
     events = page_events(client)
@@ -120,7 +119,7 @@ def test_the_mobile_site_renders_no_events_and_keeps_them_for_the_app(app, clien
     enter_from_app(client)
     page_events(client)
     client.post("/logout")
-    submit_demo_case(customer_id)
+    open_case_for(customer_id, None, auto=None)
     sign_in_customer(client, app)
     assert page_events(client) == []
     client.post("/logout")
@@ -137,7 +136,7 @@ def test_other_customers_cases_are_not_told(client, customer_id):
     order = db.session.scalar(select(Order).where(Order.customer_id == customer_id).order_by(Order.id.desc()))
     order.customer_id = other.id
     db.session.commit()
-    submit_demo_case(other.id)
+    open_case_for(other.id, None, auto=None)
     assert page_events(client) == []
 
 
@@ -148,7 +147,7 @@ def test_a_fragment_that_includes_the_marker_tells_the_app(app, client, customer
 
     enter_from_app(client)
     assert client.get("/test-fragment").get_data(as_text=True) == '<div id="timeline"></div>'
-    submit_demo_case(customer_id)
+    open_case_for(customer_id, None, auto=None)
     events = bridge_events(client.get("/test-fragment").get_data(as_text=True))
     assert [name for name, _ in events] == ["case_submitted"]
     assert page_events(client) == []  # the full page after it does not repeat it

@@ -6,18 +6,15 @@ import re
 import pytest
 from sqlalchemy import select
 
-from portal.demo.builder import build
 from portal.orders.models import Order
 from tests.conftest import htmx_headers
 from tests.embed.helpers import enter_from_app, is_embedded
-from tests.helpers import sign_in_customer
+from tests.factories import sign_in_customer
 
 
 @pytest.fixture
-def world(db):
-    build()
-    order = db.session.scalar(select(Order).order_by(Order.id))
-    return {"order_id": order.id}
+def first_order(world):
+    return {"order_id": world.session.scalar(select(Order.id).order_by(Order.id))}
 
 
 def test_the_hand_off_opens_the_portal_without_site_chrome(client, world):
@@ -50,9 +47,9 @@ def test_the_app_language_chinese(client, world):
         "/no-such-page",
     ],
 )
-def test_embed_mode_survives_navigation_and_every_page_leads_back(client, world, path):
+def test_embed_mode_survives_navigation_and_every_page_leads_back(client, first_order, path):
     enter_from_app(client)
-    response = client.get(path.format(**world))
+    response = client.get(path.format(**first_order))
     page = response.get_data(as_text=True)
     assert response.status_code in (200, 404)
     assert is_embedded(page), path

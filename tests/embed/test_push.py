@@ -17,8 +17,8 @@ from portal.extensions import db
 from portal.notifications import outbox
 from portal.notifications.models import InboxMessage, OutboxItem
 from portal.queueing import redis_connection
-from tests.embed.cases import submit_demo_case
 from tests.embed.receiver import PushReceiver
+from tests.factories import open_case_for
 from worker.jobs import deliver_outbox
 
 SECRET = "test-push-secret"
@@ -61,7 +61,7 @@ def channels_of(case_id: int) -> set[str]:
 def test_app_customers_get_a_signed_push_with_the_inbox_message_instead_of_sms(db, receiver, run_jobs):
     customer = demo_customer()
     assert customer.has_app and customer.sms_opt_in and not customer.sms_with_app
-    case = submit_demo_case(customer.id)
+    case = open_case_for(customer.id, None, auto=None)
     assert channels_of(case.id) == {"push"}
     assert db.session.scalar(select(InboxMessage).where(InboxMessage.case_id == case.id)) is not None
     run_jobs()
@@ -84,7 +84,7 @@ def test_customer_without_the_app_gets_no_push_but_still_the_sms(db, receiver):
     customer = demo_customer()
     customer.has_app = False
     db.session.commit()
-    case = submit_demo_case(customer.id)
+    case = open_case_for(customer.id, None, auto=None)
     assert push_rows(case.id) == []
     sms = db.session.scalars(
         select(OutboxItem).where(OutboxItem.case_id == case.id, OutboxItem.channel == "sms")
@@ -96,7 +96,7 @@ def test_an_app_customer_who_asks_for_both_gets_push_and_sms(db, receiver):
     customer = demo_customer()
     customer.sms_with_app = True
     db.session.commit()
-    assert channels_of(submit_demo_case(customer.id).id) == {"push", "sms"}
+    assert channels_of(open_case_for(customer.id, None, auto=None).id) == {"push", "sms"}
 
 
 def test_a_customer_who_declines_sms_gets_the_inbox_and_push_only(db, receiver):
@@ -104,21 +104,21 @@ def test_a_customer_who_declines_sms_gets_the_inbox_and_push_only(db, receiver):
     customer.sms_opt_in = False
     customer.sms_with_app = True  # no SMS at all wins
     db.session.commit()
-    assert channels_of(submit_demo_case(customer.id).id) == {"push"}
+    assert channels_of(open_case_for(customer.id, None, auto=None).id) == {"push"}
     customer.has_app = False
     db.session.commit()
-    assert channels_of(submit_demo_case(customer.id).id) == set()
+    assert channels_of(open_case_for(customer.id, None, auto=None).id) == set()
 
 
 def test_no_push_is_queued_while_the_push_url_is_unset(db):
     customer = demo_customer()
-    case = submit_demo_case(customer.id)
+    case = open_case_for(customer.id, None, auto=None)
     assert push_rows(case.id) == []
 
 
 def test_a_failing_push_service_is_retried_until_it_accepts(db, receiver, run_jobs, quick_retries):
     receiver.fail_next = 2
-    case = submit_demo_case(demo_customer().id)
+    case = open_case_for(demo_customer().id, None, auto=None)
     run_jobs()
     row = push_rows(case.id)[0]
     key = f"outbox-{row.id}"
@@ -130,7 +130,7 @@ def test_a_failing_push_service_is_retried_until_it_accepts(db, receiver, run_jo
 def test_when_the_app_is_gone_the_news_goes_by_sms_and_pushes_stop(db, receiver, run_jobs):
     receiver.gone = True
     customer = demo_customer()
-    case = submit_demo_case(customer.id)
+    case = open_case_for(customer.id, None, auto=None)
     run_jobs()
     row = push_rows(case.id)[0]
     assert row.status == "rerouted" and row.attempts == 1  # not retried
@@ -141,13 +141,13 @@ def test_when_the_app_is_gone_the_news_goes_by_sms_and_pushes_stop(db, receiver,
     assert (row.template, "sent") in [(s.template, s.status) for s in sms]
     assert all(s.status == "sent" for s in sms)
     assert not db.session.get(Customer, customer.id).has_app
-    later = submit_demo_case(customer.id)
+    later = open_case_for(customer.id, None, auto=None)
     assert channels_of(later.id) == {"sms"}
 
 
 def test_retries_back_off(db, receiver, run_jobs):
     receiver.fail_next = 1
-    case = submit_demo_case(demo_customer().id)
+    case = open_case_for(demo_customer().id, None, auto=None)
     run_jobs()
     row = push_rows(case.id)[0]
     assert row.status == "pending" and row.attempts == 1 and "503" in row.last_error
@@ -160,7 +160,7 @@ def test_retries_back_off(db, receiver, run_jobs):
 
 def test_a_lost_answer_does_not_make_a_second_push(db, receiver, run_jobs, quick_retries):
     receiver.lose_answer_next = 1
-    case = submit_demo_case(demo_customer().id)
+    case = open_case_for(demo_customer().id, None, auto=None)
     run_jobs()
     row = push_rows(case.id)[0]
     key = f"outbox-{row.id}"
@@ -171,7 +171,7 @@ def test_a_lost_answer_does_not_make_a_second_push(db, receiver, run_jobs, quick
 
 
 def test_a_sent_push_is_not_sent_again_and_a_resend_after_a_crash_keeps_its_key(db, receiver, run_jobs):
-    case = submit_demo_case(demo_customer().id)
+    case = open_case_for(demo_customer().id, None, auto=None)
     run_jobs()
     row = push_rows(case.id)[0]
     key = f"outbox-{row.id}"
@@ -186,7 +186,7 @@ def test_a_sent_push_is_not_sent_again_and_a_resend_after_a_crash_keeps_its_key(
 
 
 def test_a_wrong_secret_is_refused_and_the_row_fails_after_its_retries(db, receiver, run_jobs, quick_retries):
-    case = submit_demo_case(demo_customer().id)
+    case = open_case_for(demo_customer().id, None, auto=None)
     current_app.config["APP_PUSH_SECRET"] = "not-the-shared-secret"
     run_jobs()
     row = push_rows(case.id)[0]
@@ -196,7 +196,7 @@ def test_a_wrong_secret_is_refused_and_the_row_fails_after_its_retries(db, recei
 
 def test_an_unreachable_push_service_raises_for_a_retry(db, app):
     app.config["APP_PUSH_URL"] = "http://127.0.0.1:9/push"
-    case = submit_demo_case(demo_customer().id)
+    case = open_case_for(demo_customer().id, None, auto=None)
     app.config["APP_PUSH_URL"] = "http://127.0.0.1:1/push"
     row = push_rows(case.id)[0]
     with pytest.raises(push.PushError):

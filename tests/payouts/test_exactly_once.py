@@ -14,17 +14,8 @@ from portal.orders.models import Order
 from portal.payouts import services
 from portal.payouts.models import Payout, PayoutNotice
 from portal.payouts.states import PayoutState
-from tests.helpers import sign_in_staff
-from tests.payouts.support import (
-    approved_payout,
-    count,
-    deliver,
-    fresh,
-    make_case,
-    make_order,
-    settings,
-    staff_user,
-)
+from tests.factories import approved_payout, count, fresh, make_case, make_order, new_staff, sign_in_staff
+from tests.payouts.support import deliver, settings
 
 
 def _in_threads(app, n, work):
@@ -51,7 +42,7 @@ def _in_threads(app, n, work):
 
 
 def _review_case(route=PaymentRoute.ALIPAY, amount=3000):
-    staff_user("senior", StaffRole.SENIOR)
+    new_staff("senior", StaffRole.SENIOR)
     case = make_case(make_order(route, amount))
     _db.session.commit()
     return case.id, case.version

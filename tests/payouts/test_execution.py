@@ -10,16 +10,8 @@ from portal.orders.models import Order
 from portal.payouts import services
 from portal.payouts.models import Payout
 from portal.payouts.states import PayoutState, SuccessSource
-from tests.payouts.support import (
-    approve,
-    approved_payout,
-    count,
-    deliver,
-    fresh,
-    make_case,
-    make_order,
-    settings,
-)
+from tests.factories import approve, approved_payout, count, fresh, make_case, make_order
+from tests.payouts.support import deliver, settings
 
 
 def test_approval_creates_payout_and_job_in_the_same_transaction(gateway, db):

@@ -18,7 +18,8 @@ from portal.orders.kinds import PaymentRoute
 from portal.orders.models import Order
 from portal.payouts.models import Payout
 from portal.payouts.states import PayoutState, SuccessSource
-from tests.payouts.support import TEST_SECRET, approved_payout, fresh
+from tests.factories import approved_payout, fresh
+from tests.payouts.support import TEST_SECRET
 
 
 def _free_port() -> int:

@@ -14,18 +14,18 @@ from portal.payouts.models import ManualTransfer, Payout
 from portal.payouts.receiving import luhn_ok
 from portal.payouts.states import PayoutState, SuccessSource
 from tests.conftest import htmx_headers
-from tests.helpers import sign_in_customer, sign_in_staff
-from tests.payouts.support import (
+from tests.factories import (
     approve,
     approved_payout,
     count,
-    deliver,
     fresh,
     make_case,
     make_order,
-    settings,
-    staff_user,
+    new_staff,
+    sign_in_customer,
+    sign_in_staff,
 )
+from tests.payouts.support import deliver, settings
 
 CARD = next(f"622202123456789012{d}" for d in range(10) if luhn_ok(f"622202123456789012{d}"))
 
@@ -39,8 +39,8 @@ def _png() -> bytes:
 def _offline_case(app):
     with app.app_context():
         order = make_order(PaymentRoute.OFFLINE, 4000)
-        staff_user("senior", StaffRole.SENIOR)
-        staff_user("reviewer", StaffRole.REVIEWER)
+        new_staff("senior", StaffRole.SENIOR)
+        new_staff("reviewer", StaffRole.REVIEWER)
         payout = approve(make_case(order))
         return payout.id, payout.case_id
 
@@ -197,7 +197,7 @@ def test_staff_pages_need_the_senior_role(app, gateway):
 
 def _manual_gateway_payout(app, gateway, client, run_jobs):
     with app.app_context():
-        staff_user("senior", StaffRole.SENIOR)
+        new_staff("senior", StaffRole.SENIOR)
         payout_id = approved_payout(PaymentRoute.ALIPAY, 2000)
     run_jobs()
     for _ in range(3):

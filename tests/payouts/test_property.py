@@ -24,7 +24,8 @@ from portal.payouts.models import ManualTransfer, Payout
 from portal.payouts.services import PayoutError
 from portal.payouts.states import PayoutState
 from portal.payouts.states import SuccessSource as Source
-from tests.payouts.support import approve, deliver, make_case, make_order
+from tests.factories import approve, make_case, make_order
+from tests.payouts.support import deliver
 from tests.payouts.support import settings as payout_settings
 
 SWITCHES = ("timeout", "drop", "reject", "error", "never_settle", "fail", "query_timeout")
@@ -52,7 +53,7 @@ def _proof():
     return process(out.getvalue())
 
 
-class World:
+class Scenario:
     """One order being refunded, the sandbox behind it, and a clock that only moves forward."""
 
     def __init__(self, app, gateway, client, route, paid):
@@ -129,9 +130,9 @@ class World:
                     db.session.rollback()
 
     def staff_id(self) -> int:
-        from tests.payouts.support import staff_user
+        from tests.factories import new_staff
 
-        user = staff_user()
+        user = new_staff()
         db.session.commit()
         return user.id
 
@@ -206,9 +207,9 @@ def test_refunds_never_exceed_what_was_paid(app, gateway, db, client, route, pai
     app.config.update(PAYMENT_GATEWAY_TIMEOUT=0.2, PAYOUT_MAX_FAILURES=2)
     gateway.state.reset()
     gateway.switch(auto_settle=False, notify=False, hang_seconds=0.3)
-    world = World(app, gateway, client, route, paid)
+    scenario = Scenario(app, gateway, client, route, paid)
     for op in [("approve", first), *ops]:
-        world.run(op)
-    world.drain()
-    for p in world.payouts():  # what the examples reached: see --hypothesis-show-statistics
+        scenario.run(op)
+    scenario.drain()
+    for p in scenario.payouts():  # what the examples reached: see --hypothesis-show-statistics
         event(f"payout {p.state} via {p.success_source}, {p.failures} failures")

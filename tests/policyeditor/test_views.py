@@ -13,25 +13,22 @@ from portal.policy.models import PolicyVersion
 from portal.policy.publishing import published_version
 from portal.policyeditor import services
 from tests.conftest import htmx_headers
-from tests.helpers import sign_in_customer, sign_in_staff
+from tests.factories import sign_in_customer, sign_in_staff
 
 SLOT = "game_card/not_received"
 
 
 @pytest.fixture
-def world(app, db):
-    """The demo world (staff, orders, the default policy published) and an open draft."""
-    from portal.demo.builder import build
-
-    build()
+def drafts(world, db):
+    """The published default policy and an open draft (in the demo world)."""
     editor = db.session.scalar(select(StaffUser).where(StaffUser.username == "editor"))
     draft = services.start_draft(editor.id)
     db.session.commit()
     return {"published": published_version().id, "draft": draft.id}
 
 
-def _routes(world: dict) -> list[tuple[str, str]]:
-    draft, published = world["draft"], world["published"]
+def _routes(drafts: dict) -> list[tuple[str, str]]:
+    draft, published = drafts["draft"], drafts["published"]
     return [
         ("GET", "/staff/policy/"),
         ("POST", "/staff/policy/drafts"),
@@ -54,40 +51,40 @@ def _call(client, method: str, url: str, **kw):
 
 
 @pytest.mark.parametrize("username", ["reviewer", "senior"])
-def test_every_policy_route_is_forbidden_to_reviewers(app, client, world, username):
+def test_every_policy_route_is_forbidden_to_reviewers(app, client, drafts, username):
     sign_in_staff(client, app, username)
-    for method, url in _routes(world):
+    for method, url in _routes(drafts):
         assert _call(client, method, url).status_code == 403, (method, url)
 
 
-def test_every_policy_route_sends_anonymous_visitors_to_staff_sign_in(client, world):
-    for method, url in _routes(world):
+def test_every_policy_route_sends_anonymous_visitors_to_staff_sign_in(client, drafts):
+    for method, url in _routes(drafts):
         response = _call(client, method, url)
         assert response.status_code == 302, (method, url)
         assert "/staff/login" in response.headers["Location"]
 
 
-def test_customers_are_forbidden(app, client, world):
+def test_customers_are_forbidden(app, client, drafts):
     sign_in_customer(client, app)
-    for method, url in _routes(world):
+    for method, url in _routes(drafts):
         assert _call(client, method, url).status_code == 403, (method, url)
 
 
 @pytest.mark.parametrize("username", ["editor", "admin"])
-def test_editors_and_admins_can_open_every_page(app, client, world, username):
+def test_editors_and_admins_can_open_every_page(app, client, drafts, username):
     sign_in_staff(client, app, username)
-    for method, url in _routes(world):
+    for method, url in _routes(drafts):
         if method == "GET":
             assert client.get(url).status_code == 200, url
 
 
-def test_missing_versions_and_slots_are_404(app, client, world):
+def test_missing_versions_and_slots_are_404(app, client, drafts):
     sign_in_staff(client, app, "editor")
-    for method, url in _routes(world):
+    for method, url in _routes(drafts):
         if "/versions/" in url:
             missing = re.sub(r"/versions/\d+", "/versions/9999", url)
             assert _call(client, method, missing).status_code == 404, (method, missing)
-    draft = world["draft"]
+    draft = drafts["draft"]
     assert client.get(f"/staff/policy/versions/{draft}/slots/phone_topup/trial_no_reason").status_code == 404
     assert client.get(f"/staff/policy/versions/{draft}/slots/nope/not_received").status_code == 404
     assert client.get(f"/staff/policy/versions/{draft}/preview/{SLOT}?locale=fr").status_code == 404
@@ -117,27 +114,27 @@ def _unescape(text: str) -> str:
     return html.unescape(text)
 
 
-def test_saving_a_slot_redirects_and_the_draft_changes(app, client, world):
+def test_saving_a_slot_redirects_and_the_draft_changes(app, client, drafts):
     sign_in_staff(client, app, "editor")
-    url = f"/staff/policy/versions/{world['draft']}/slots/{SLOT}"
-    data = _slot_form(client, world["draft"])
+    url = f"/staff/policy/versions/{drafts['draft']}/slots/{SLOT}"
+    data = _slot_form(client, drafts["draft"])
     assert data["hint_zh_CN"].startswith("**适用情况**")
     data["hint_en"] = "**Brand new** hint"
     response = client.post(url, data=data)
     assert response.status_code == 303
     with app.app_context():
-        draft = _db.session.get(PolicyVersion, world["draft"])
+        draft = _db.session.get(PolicyVersion, drafts["draft"])
         assert draft.texts["en"]["game_card"]["not_received"]["hint"] == "**Brand new** hint"
-        published = _db.session.get(PolicyVersion, world["published"])
+        published = _db.session.get(PolicyVersion, drafts["published"])
         assert published.texts["en"]["game_card"]["not_received"]["hint"] != "**Brand new** hint"
     assert "Brand new" in client.get(url).get_data(as_text=True)
 
 
-def test_bad_numbers_show_the_ruleset_message_and_keep_the_input(app, client, world):
+def test_bad_numbers_show_the_ruleset_message_and_keep_the_input(app, client, drafts):
     sign_in_staff(client, app, "editor")
     slot = "game_item/invalid"
-    url = f"/staff/policy/versions/{world['draft']}/slots/{slot}"
-    data = _slot_form(client, world["draft"], slot)
+    url = f"/staff/policy/versions/{drafts['draft']}/slots/{slot}"
+    data = _slot_form(client, drafts["draft"], slot)
     data["percent_used"] = "150"
     data["hint_en"] = "Kept while invalid"
     response = client.post(url + "?lang=en", data=data)
@@ -146,24 +143,24 @@ def test_bad_numbers_show_the_ruleset_message_and_keep_the_input(app, client, wo
     assert "percent must be within 0..100" in body
     assert "Kept while invalid" in body and 'value="150"' in body
     with app.app_context():
-        draft = _db.session.get(PolicyVersion, world["draft"])
+        draft = _db.session.get(PolicyVersion, drafts["draft"])
         assert draft.rules["categories"]["game_item"]["invalid"]["amounts"]["used"]["percent"] == 30
 
 
-def test_an_empty_hint_is_refused_with_422(app, client, world):
+def test_an_empty_hint_is_refused_with_422(app, client, drafts):
     sign_in_staff(client, app, "editor")
-    url = f"/staff/policy/versions/{world['draft']}/slots/{SLOT}"
-    data = _slot_form(client, world["draft"])
+    url = f"/staff/policy/versions/{drafts['draft']}/slots/{SLOT}"
+    data = _slot_form(client, drafts["draft"])
     data["hint_zh_CN"] = ""
     response = client.post(url, data=data)
     assert response.status_code == 422
     assert "<html" in response.get_data(as_text=True)
 
 
-def test_htmx_autosave_answers_the_preview_fragment(app, client, world):
+def test_htmx_autosave_answers_the_preview_fragment(app, client, drafts):
     sign_in_staff(client, app, "editor")
-    url = f"/staff/policy/versions/{world['draft']}/slots/{SLOT}"
-    data = _slot_form(client, world["draft"])
+    url = f"/staff/policy/versions/{drafts['draft']}/slots/{SLOT}"
+    data = _slot_form(client, drafts["draft"])
     data["hint_en"] = "Typed hint"
     response = client.post(url + "?lang=en", data=data, headers=htmx_headers())
     body = response.get_data(as_text=True)
@@ -178,9 +175,9 @@ def test_htmx_autosave_answers_the_preview_fragment(app, client, world):
     assert "Not saved" in bad.get_data(as_text=True)
 
 
-def test_the_preview_renders_the_customer_partial_in_each_language(app, client, world):
+def test_the_preview_renders_the_customer_partial_in_each_language(app, client, drafts):
     sign_in_staff(client, app, "editor")
-    base = f"/staff/policy/versions/{world['draft']}/preview/{SLOT}"
+    base = f"/staff/policy/versions/{drafts['draft']}/preview/{SLOT}"
     zh = client.get(base + "?locale=zh_CN").get_data(as_text=True)
     en = client.get(base + "?locale=en").get_data(as_text=True)
     assert 'class="policy-hint"' in zh and 'class="policy-hint"' in en
@@ -194,14 +191,14 @@ def test_the_preview_renders_the_customer_partial_in_each_language(app, client, 
     assert index.status_code == 200
 
 
-def test_the_diff_shows_changed_fields_side_by_side_and_unified(app, client, world):
+def test_the_diff_shows_changed_fields_side_by_side_and_unified(app, client, drafts):
     sign_in_staff(client, app, "editor")
-    url = f"/staff/policy/versions/{world['draft']}/slots/{SLOT}"
-    data = _slot_form(client, world["draft"])
+    url = f"/staff/policy/versions/{drafts['draft']}/slots/{SLOT}"
+    data = _slot_form(client, drafts["draft"])
     data["hint_en"] = data["hint_en"].replace("the failure", "the platform-side failure")
     data["review_working_days"] = "2"
     client.post(url, data=data)
-    diff_url = f"/staff/policy/versions/{world['draft']}/diff?lang=en"
+    diff_url = f"/staff/policy/versions/{drafts['draft']}/diff?lang=en"
     side = client.get(diff_url).get_data(as_text=True)
     assert "Game card › Item not received › Hint" in side
     assert "<ins>platform-side </ins>" in side
@@ -210,31 +207,31 @@ def test_the_diff_shows_changed_fields_side_by_side_and_unified(app, client, wor
     assert 'class="pe-add">+' in unified and 'class="pe-del">-' in unified
 
 
-def test_publish_then_rollback_through_the_pages(app, client, world):
+def test_publish_then_rollback_through_the_pages(app, client, drafts):
     sign_in_staff(client, app, "editor")
-    url = f"/staff/policy/versions/{world['draft']}/slots/{SLOT}"
-    data = _slot_form(client, world["draft"])
+    url = f"/staff/policy/versions/{drafts['draft']}/slots/{SLOT}"
+    data = _slot_form(client, drafts["draft"])
     data["hint_en"] = "Published hint"
     client.post(url, data=data)
-    response = client.post(f"/staff/policy/versions/{world['draft']}/publish", data={"note": "new hint"})
+    response = client.post(f"/staff/policy/versions/{drafts['draft']}/publish", data={"note": "new hint"})
     assert response.status_code == 303 and response.headers["Location"].endswith("/staff/policy/history")
     history = client.get("/staff/policy/history?lang=en").get_data(as_text=True)
     assert "new hint" in history and "政策编辑 陈编辑" in history
-    assert f"Restore version {world['published']}" in history
+    assert f"Restore version {drafts['published']}" in history
     # The published draft is read-only now.
     again = client.post(url, data=data)
-    assert again.status_code == 303 and again.headers["Location"].endswith(f"/versions/{world['draft']}")
-    response = client.post(f"/staff/policy/versions/{world['published']}/rollback", headers=htmx_headers())
+    assert again.status_code == 303 and again.headers["Location"].endswith(f"/versions/{drafts['draft']}")
+    response = client.post(f"/staff/policy/versions/{drafts['published']}/rollback", headers=htmx_headers())
     assert response.headers["HX-Redirect"].endswith("/staff/policy/history")
     with app.app_context():
         current = published_version()
-        assert current.id not in (world["draft"], world["published"])
+        assert current.id not in (drafts["draft"], drafts["published"])
         assert current.texts["en"]["game_card"]["not_received"]["hint"] != "Published hint"
 
 
-def test_general_numbers_in_yuan(app, client, world):
+def test_general_numbers_in_yuan(app, client, drafts):
     sign_in_staff(client, app, "editor")
-    url = f"/staff/policy/versions/{world['draft']}/general"
+    url = f"/staff/policy/versions/{drafts['draft']}/general"
     page = client.get(url).get_data(as_text=True)
     assert 'value="500.00"' in page
     data = dict(re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>\r?\n?(.*?)</textarea>', page, re.S))
@@ -244,7 +241,7 @@ def test_general_numbers_in_yuan(app, client, world):
     ok = client.post(url, data={**data, "green_channel_yuan": "800.5", "review_working_days": "2"})
     assert ok.status_code == 303
     with app.app_context():
-        draft = _db.session.get(PolicyVersion, world["draft"])
+        draft = _db.session.get(PolicyVersion, drafts["draft"])
         assert draft.rules["green_channel_fen"] == 80050
 
 
@@ -275,16 +272,16 @@ def _game_card_order_id(app) -> int:
         )
 
 
-def test_hostile_markdown_is_neutralised_in_the_preview_and_on_the_customer_page(app, client, world):
+def test_hostile_markdown_is_neutralised_in_the_preview_and_on_the_customer_page(app, client, drafts):
     sign_in_staff(client, app, "editor")
-    url = f"/staff/policy/versions/{world['draft']}/slots/{SLOT}"
-    data = _slot_form(client, world["draft"])
+    url = f"/staff/policy/versions/{drafts['draft']}/slots/{SLOT}"
+    data = _slot_form(client, drafts["draft"])
     data["hint_zh_CN"] = data["hint_en"] = STAFF_MARKDOWN
     assert client.post(url, data=data).status_code == 303
     for locale in ("zh_CN", "en"):
-        preview = client.get(f"/staff/policy/versions/{world['draft']}/preview/{SLOT}?locale={locale}")
+        preview = client.get(f"/staff/policy/versions/{drafts['draft']}/preview/{SLOT}?locale={locale}")
         _assert_neutralised(preview.get_data(as_text=True))
-    client.post(f"/staff/policy/versions/{world['draft']}/publish", data={})
+    client.post(f"/staff/policy/versions/{drafts['draft']}/publish", data={})
     customer = app.test_client()
     sign_in_customer(customer, app)
     page = customer.get(f"/orders/{_game_card_order_id(app)}/refund?refund_type=not_received&lang=en")
@@ -292,10 +289,10 @@ def test_hostile_markdown_is_neutralised_in_the_preview_and_on_the_customer_page
     _assert_neutralised(page.get_data(as_text=True))
 
 
-def test_customers_never_see_a_draft(app, client, world):
+def test_customers_never_see_a_draft(app, client, drafts):
     sign_in_staff(client, app, "editor")
-    url = f"/staff/policy/versions/{world['draft']}/slots/{SLOT}"
-    data = _slot_form(client, world["draft"])
+    url = f"/staff/policy/versions/{drafts['draft']}/slots/{SLOT}"
+    data = _slot_form(client, drafts["draft"])
     data["hint_en"] = "Draft-only hint"
     client.post(url, data=data)
     customer = app.test_client()
@@ -303,6 +300,6 @@ def test_customers_never_see_a_draft(app, client, world):
     page = customer.get(f"/orders/{_game_card_order_id(app)}/refund?refund_type=not_received&lang=en")
     assert page.status_code == 200 and "policy-hint" in page.get_data(as_text=True)
     assert "Draft-only hint" not in page.get_data(as_text=True)
-    client.post(f"/staff/policy/versions/{world['draft']}/publish", data={})
+    client.post(f"/staff/policy/versions/{drafts['draft']}/publish", data={})
     page = customer.get(f"/orders/{_game_card_order_id(app)}/refund?refund_type=not_received&lang=en")
     assert "Draft-only hint" in page.get_data(as_text=True)

@@ -4,15 +4,7 @@ import pytest
 from flask import g
 from flask.testing import FlaskClient
 
-from portal.demo.builder import build
-from tests.helpers import sign_in_customer, sign_in_staff
-
-
-@pytest.fixture
-def world(db):
-    """The demo world (staff, catalogue, policy, the demo customer's orders)."""
-    build()
-    return db
+from tests.factories import sign_in_customer, sign_in_staff
 
 
 class OwnUserClient(FlaskClient):

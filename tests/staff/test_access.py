@@ -4,8 +4,7 @@ import pytest
 
 from portal.cases.models import RefundCase
 from portal.demo.builder import build
-from tests.helpers import sign_in_customer, sign_in_staff
-from tests.staff.factories import open_case, situation_order
+from tests.factories import open_case, sign_in_customer, sign_in_staff, situation_order
 
 ACTIONS = [
     "claim",

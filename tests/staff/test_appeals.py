@@ -12,8 +12,8 @@ from portal.cases.states import Actor, CaseState
 from portal.clock import utcnow
 from portal.extensions import db as _db
 from portal.staff import services
+from tests.factories import open_case, situation_order, staff
 from tests.staff.conftest import post_decision
-from tests.staff.factories import open_case, situation_order, staff
 
 
 def fresh(case_id: int) -> RefundCase:

@@ -10,7 +10,7 @@ from portal.cases.auditlog import verify_log
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.states import CaseState
 from portal.policy.kinds import RefundType
-from tests.staff.factories import open_case, situation_order
+from tests.factories import open_case, situation_order
 
 POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql"))
 pytestmark = pytest.mark.skipif(not POSTGRES, reason="needs PostgreSQL (DATABASE_URL); the CI runs it there")

@@ -14,8 +14,8 @@ from portal.notifications.models import InboxMessage
 from portal.policy.kinds import RefundType
 from portal.staff import services
 from tests.conftest import htmx_headers
+from tests.factories import open_case, situation_order, staff
 from tests.staff.conftest import post_decision
-from tests.staff.factories import open_case, situation_order, staff
 
 
 @pytest.fixture

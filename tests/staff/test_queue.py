@@ -14,8 +14,8 @@ from portal.staff.review import (
     urgency_key,
 )
 from tests.conftest import htmx_headers
+from tests.factories import add_evidence, open_case, situation_order, staff
 from tests.staff.conftest import post_decision
-from tests.staff.factories import add_evidence, open_case, situation_order, staff
 
 NOW = datetime(2026, 11, 28, 4, 0)
 ME = 7

@@ -4,7 +4,7 @@ from sqlalchemy import delete, select
 
 from portal.cases.models import RefundCase
 from portal.policy.models import PolicyVersion
-from tests.staff.factories import open_case, situation_order
+from tests.factories import open_case, situation_order
 
 
 def test_the_first_case_publishes_the_defaults_it_was_judged_by(world, db):

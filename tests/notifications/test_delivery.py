@@ -14,8 +14,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications import outbox
 from portal.notifications.models import ConsoleSms, OutboxItem
-from tests.helpers import sign_in_staff
-from tests.lifecycle.factories import open_case
+from tests.factories import open_case_for, sign_in_staff
 
 
 def _closed_port_url() -> str:
@@ -43,7 +42,7 @@ def _sent() -> list[ConsoleSms]:
 def test_submit_while_redis_is_down_then_the_sweep_sends_once(app, client, customer, run_jobs, redis_url):
     app.config["REDIS_URL"] = _closed_port_url()
     with app.app_context():
-        case_id = open_case(customer)  # the customer's submission succeeds
+        case_id = open_case_for(customer).id  # the customer's submission succeeds
     response = client.post(f"/cases/{case_id}/withdraw")  # and so does a request through the web
     assert response.status_code == 303
     with app.app_context():
@@ -71,7 +70,7 @@ def test_submit_while_redis_is_down_then_the_sweep_sends_once(app, client, custo
 def test_a_job_that_runs_twice_sends_once(app, world, run_jobs):
     from worker.jobs import deliver_outbox
 
-    case_id = open_case(world)
+    case_id = open_case_for(world.customer_id).id
     item_id = _sms_rows(case_id)[0].id
     outbox.enqueue_items([(item_id, "sms")])  # relay and sweep both enqueued it
     run_jobs()
@@ -81,7 +80,7 @@ def test_a_job_that_runs_twice_sends_once(app, world, run_jobs):
 
 
 def test_the_sweep_leaves_waiting_jobs_alone_and_re_enqueues_lost_ones(app, world, redis_url):
-    case_id = open_case(world)
+    case_id = open_case_for(world.customer_id).id
     item = _sms_rows(case_id)[0]
     later = utcnow() + timedelta(minutes=10)
     assert outbox.sweep(later) == 0  # still queued: the worker will get to it
@@ -97,11 +96,11 @@ def test_background_jobs_go_to_the_default_queue(app, world):
     assert outbox.queue_for("job") == "default" and outbox.queue_for("sms") == "notifications"
 
 
-@pytest.mark.config(SMS_BACKEND="tests.lifecycle.fake_sms:FailingSms")
+@pytest.mark.config(SMS_BACKEND="tests.notifications.fake_sms:FailingSms")
 def test_failures_retry_with_backoff_then_staff_retry_sends_with_the_same_key(
     app, world, run_jobs, monkeypatch
 ):
-    case_id = open_case(world)
+    case_id = open_case_for(world.customer_id).id
     item_id = _sms_rows(case_id)[0].id
     run_jobs()
     db.session.expire_all()

@@ -5,22 +5,21 @@ from datetime import timedelta
 import pytest
 
 from portal.cases import risk
-from portal.demo.builder import build
-from tests.staff.factories import new_customer, new_order, open_case
+from tests.factories import new_customer, new_order, open_case
 
 
 @pytest.fixture
-def world(app, db):
-    build()
+def in_english(app, world):
+    """The demo world, inside an English request (flag messages are translated)."""
     with app.test_request_context("/?lang=en"):
-        yield db
+        yield world
 
 
 def codes(case) -> list[str]:
     return [f["code"] for f in case.risk_flags]
 
 
-def test_buy_then_refund_again_and_again(world):
+def test_buy_then_refund_again_and_again(in_english):
     customer = new_customer("+8613600136000")
     cases = [open_case(new_order(customer.id, paid_ago=timedelta(hours=2))) for _ in range(3)]
     assert codes(cases[0]) == [] and codes(cases[1]) == []
@@ -29,13 +28,13 @@ def test_buy_then_refund_again_and_again(world):
     assert "3 refund requests within 6 hours of purchase in the last 30 days" in message
 
 
-def test_slow_refunds_are_not_buy_then_refund(world):
+def test_slow_refunds_are_not_buy_then_refund(in_english):
     customer = new_customer("+8613600136001")
     cases = [open_case(new_order(customer.id, paid_ago=timedelta(days=2))) for _ in range(3)]
     assert codes(cases[2]) == []
 
 
-def test_many_refunds_from_one_phone(world):
+def test_many_refunds_from_one_phone(in_english):
     customer = new_customer("+8613600136002")
     # Each order paid from a different card, so that only the phone links them.
     cases = [
@@ -47,7 +46,7 @@ def test_many_refunds_from_one_phone(world):
     assert "5 refund requests from phone 136****6002" in message
 
 
-def test_many_refunds_from_one_payment_account(world):
+def test_many_refunds_from_one_payment_account(in_english):
     customers = [new_customer(f"+861350013500{i}") for i in range(5)]
     cases = [
         open_case(new_order(c.id, paid_ago=timedelta(days=3), account="alipay-shared-778899"))
@@ -59,7 +58,7 @@ def test_many_refunds_from_one_payment_account(world):
     assert "(5 customers)" in risk.flag_message(cases[4].risk_flags[0])
 
 
-def test_many_refunds_for_one_top_up_number(world):
+def test_many_refunds_for_one_top_up_number(in_english):
     customers = [new_customer(f"+861340013400{i}") for i in range(5)]
     cases = [
         open_case(
@@ -71,7 +70,7 @@ def test_many_refunds_for_one_top_up_number(world):
     assert "133****5678" in risk.flag_message(cases[4].risk_flags[-1])
 
 
-def test_the_same_evidence_file_in_two_cases(world):
+def test_the_same_evidence_file_in_two_cases(in_english):
     a = new_customer("+8613300133001")
     b = new_customer("+8613300133002")
     first = open_case(new_order(a.id, paid_ago=timedelta(days=3)), evidence_sha="b" * 64)
@@ -81,7 +80,7 @@ def test_the_same_evidence_file_in_two_cases(world):
     assert first.number in risk.flag_message(second.risk_flags[0])
 
 
-def test_refresh_keeps_earlier_flags(world):
+def test_refresh_keeps_earlier_flags(in_english):
     customer = new_customer("+8613300133003")
     case = open_case(new_order(customer.id, paid_ago=timedelta(days=3)))
     case.risk_flags = [{"code": "quick_refunds", "params": {"count": 3, "hours": 6, "days": 30}}]

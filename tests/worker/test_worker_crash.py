@@ -15,7 +15,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications import outbox
 from portal.notifications.models import OutboxItem
-from tests.lifecycle.factories import open_case
+from tests.factories import open_case_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,7 +26,7 @@ def _worker(app, redis_url: str, provider_dir: Path, sleep: float, log: Path) ->
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": redis_url,
-        "REFUND_SMS_BACKEND": "tests.lifecycle.fake_sms:SlowFileSms",
+        "REFUND_SMS_BACKEND": "tests.notifications.fake_sms:SlowFileSms",
         "FAKE_SMS_DIR": str(provider_dir),
         "FAKE_SMS_SLEEP": str(sleep),
     }
@@ -54,7 +54,7 @@ def _lines(path: Path) -> list[str]:
 def test_worker_killed_mid_sms_delivers_once_after_restart(app, world, redis_url, tmp_path):
     provider = tmp_path / "provider"
     provider.mkdir()
-    case_id = open_case(world)
+    case_id = open_case_for(world.customer_id).id
     item_id = db.session.scalar(select(OutboxItem.id).where(OutboxItem.case_id == case_id))
     key = outbox.job_id_for(item_id)
     db.session.remove()

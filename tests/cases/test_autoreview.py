@@ -9,16 +9,9 @@ from portal.cases import autoreview
 from portal.cases.auditlog import verify_log
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.states import CaseState
-from portal.demo.builder import build
 from portal.notifications.models import OutboxItem
 from portal.policy.kinds import RefundType
-from tests.staff.factories import new_order, open_case, situation_order
-
-
-@pytest.fixture
-def world(db):
-    build()
-    return db
+from tests.factories import new_order, open_case, situation_order
 
 
 def _events(db, case_id, action=None):

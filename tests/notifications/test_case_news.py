@@ -11,7 +11,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications.models import InboxMessage, OutboxItem
 from tests.conftest import htmx_headers
-from tests.lifecycle.factories import advance, open_case
+from tests.factories import advance, open_case_for
 
 S = CaseState
 
@@ -42,19 +42,19 @@ def _english(customer_id: int) -> None:
 
 
 def test_message_and_sms_are_written_in_the_same_transaction(app, world):
-    case_id = open_case(world)
+    case_id = open_case_for(world.customer_id).id
     assert [m.event for m in _messages(case_id)] == ["submitted"]
     assert [o.template for o in _sms(case_id)] == ["case:submitted"]
     case = db.session.get(RefundCase, case_id)
-    move(case, S.WITHDRAWN, Actor.CUSTOMER, world)
+    move(case, S.WITHDRAWN, Actor.CUSTOMER, world.customer_id)
     db.session.rollback()  # the change did not happen: neither did its announcements
     assert [m.event for m in _messages(case_id)] == ["submitted"]
     assert len(_sms(case_id)) == 1
 
 
 def test_every_step_is_announced_in_the_customers_language(app, world):
-    _english(world)
-    case_id = open_case(world)
+    _english(world.customer_id)
+    case_id = open_case_for(world.customer_id).id
     advance(case_id, S.EVIDENCE_RECEIVED, S.UNDER_REVIEW)
     case = db.session.get(RefundCase, case_id)
     advance(case_id, S.APPROVED, approved_fen=case.requested_fen - 50)
@@ -80,8 +80,8 @@ def test_every_step_is_announced_in_the_customers_language(app, world):
 
 
 def test_rejection_tells_the_reason_in_the_inbox_not_in_the_sms(app, world):
-    _english(world)
-    case_id = open_case(world)
+    _english(world.customer_id)
+    case_id = open_case_for(world.customer_id).id
     advance(
         case_id,
         S.EVIDENCE_RECEIVED,
@@ -100,7 +100,7 @@ def test_rejection_tells_the_reason_in_the_inbox_not_in_the_sms(app, world):
 
 
 def test_appeal_and_its_answers_are_told_as_such(app, world):
-    case_id = open_case(world)
+    case_id = open_case_for(world.customer_id).id
     advance(case_id, S.EVIDENCE_RECEIVED, S.UNDER_REVIEW, S.REJECTED, decision_reason_code="outside_policy")
     advance(case_id, S.APPEALED, actor=Actor.CUSTOMER)
     advance(case_id, S.UNDER_REVIEW)
@@ -112,7 +112,7 @@ def test_appeal_and_its_answers_are_told_as_such(app, world):
         "appeal_returned",
         "approved",
     ]  # a fresh review decides normally
-    other = open_case(world)
+    other = open_case_for(world.customer_id).id
     advance(other, S.EVIDENCE_RECEIVED, S.UNDER_REVIEW, S.REJECTED, decision_reason_code="outside_policy")
     advance(other, S.APPEALED, actor=Actor.CUSTOMER)
     advance(other, S.REJECTED, decision_reason_code="outside_policy")
@@ -122,9 +122,9 @@ def test_appeal_and_its_answers_are_told_as_such(app, world):
 def test_no_sms_when_the_customer_opted_out(app, world):
     from portal.accounts.models import Customer
 
-    db.session.get(Customer, world).sms_opt_in = False
+    db.session.get(Customer, world.customer_id).sms_opt_in = False
     db.session.commit()
-    case_id = open_case(world)
+    case_id = open_case_for(world.customer_id).id
     assert len(_messages(case_id)) == 1 and _sms(case_id) == []
 
 
@@ -133,7 +133,7 @@ def test_no_sms_when_the_customer_opted_out(app, world):
 
 def test_inbox_lists_messages_and_marks_them_read(client, customer, app):
     with app.app_context():
-        case_id = open_case(customer)
+        case_id = open_case_for(customer).id
         message_id = _messages(case_id)[0].id
     page = client.get("/messages?lang=en").get_data(as_text=True)
     assert "Mark as read" in page and f'href="/cases/{case_id}"' in page
@@ -147,7 +147,7 @@ def test_inbox_lists_messages_and_marks_them_read(client, customer, app):
 
 def test_mark_read_plain_form_and_mark_all(client, customer, app):
     with app.app_context():
-        case_id = open_case(customer)
+        case_id = open_case_for(customer).id
         advance(case_id, S.WITHDRAWN, actor=Actor.CUSTOMER)
         first = _messages(case_id)[0].id
     response = client.post(f"/messages/{first}/read")
@@ -158,10 +158,10 @@ def test_mark_read_plain_form_and_mark_all(client, customer, app):
 
 
 def test_someone_elses_message_is_404(client, customer, app):
-    from tests.helpers import sign_in_customer
+    from tests.factories import sign_in_customer
 
     with app.app_context():
-        message_id = _messages(open_case(customer))[0].id
+        message_id = _messages(open_case_for(customer).id)[0].id
     stranger = app.test_client()
     sign_in_customer(stranger, app, "+8613900139000")
     assert stranger.post(f"/messages/{message_id}/read").status_code == 404
@@ -176,7 +176,7 @@ def test_badge_polls_cheaply_and_updates_when_a_message_arrives(client, customer
     same = client.get("/messages/badge?lang=en", headers=htmx_headers(**{"If-None-Match": etag}))
     assert same.status_code == 304 and same.headers["HX-Reswap"] == "none"
     with app.app_context():
-        open_case(customer)
+        open_case_for(customer).id
     changed = client.get("/messages/badge?lang=en", headers=htmx_headers(**{"If-None-Match": etag}))
     assert changed.status_code == 200 and 'class="badge-count">1<' in changed.get_data(as_text=True)
 
@@ -187,9 +187,9 @@ def test_badge_polls_cheaply_and_updates_when_a_message_arrives(client, customer
 def test_overdue_review_is_announced_once_and_logged(app, world):
     from worker.overdue import notify_overdue_reviews
 
-    _english(world)
-    late = open_case(world)
-    on_time = open_case(world)
+    _english(world.customer_id)
+    late = open_case_for(world.customer_id).id
+    on_time = open_case_for(world.customer_id).id
     case = db.session.get(RefundCase, late)
     due = case.review_due_at
     assert notify_overdue_reviews(due - timedelta(minutes=1)) == 0
@@ -207,7 +207,7 @@ def test_overdue_review_is_announced_once_and_logged(app, world):
 def test_decided_cases_are_never_late(app, world):
     from worker.overdue import notify_overdue_reviews
 
-    case_id = open_case(world)
+    case_id = open_case_for(world.customer_id).id
     advance(case_id, S.EVIDENCE_RECEIVED, S.UNDER_REVIEW, S.APPROVED, approved_fen=100)
     assert notify_overdue_reviews(utcnow() + timedelta(days=30)) == 0
 

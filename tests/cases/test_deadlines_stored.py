@@ -7,7 +7,7 @@ import pytest
 
 from portal.cases.models import RefundCase
 from portal.demo.builder import build
-from tests.lifecycle.factories import open_case
+from tests.factories import open_case_for
 
 SHANGHAI, UTC = ZoneInfo("Asia/Shanghai"), ZoneInfo("UTC")
 
@@ -37,7 +37,7 @@ def test_stored_review_due_at(app, db, monkeypatch, submitted_shanghai, days, du
     now = local.astimezone(UTC).replace(tzinfo=None)
     build(now=now)
     monkeypatch.setattr(services, "utcnow", lambda: now)
-    case = db.session.get(RefundCase, open_case(1, refund_type=None, review_days=days))
+    case = db.session.get(RefundCase, open_case_for(1, refund_type=None, review_days=days).id)
     assert not case.green_channel
     due_local = case.review_due_at.replace(tzinfo=UTC).astimezone(SHANGHAI)
     assert due_local.strftime("%Y-%m-%d %H:%M:%S") == f"{due_shanghai_date} 23:59:59"

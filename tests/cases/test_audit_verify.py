@@ -8,7 +8,7 @@ from portal.cases.auditchain import CHAIN_FIELDS
 from portal.cases.models import CaseEvent
 from portal.cases.states import CaseState
 from portal.extensions import db
-from tests.lifecycle.factories import advance, open_case
+from tests.factories import advance, open_case_for
 
 S = CaseState
 
@@ -16,8 +16,8 @@ S = CaseState
 @pytest.fixture
 def log(app, world):
     """Two cases with a few events each, interleaved in the global chain; returns (first, second) ids."""
-    first = open_case(world)
-    second = open_case(world)
+    first = open_case_for(world.customer_id).id
+    second = open_case_for(world.customer_id).id
     advance(first, S.EVIDENCE_RECEIVED, S.UNDER_REVIEW)
     advance(second, S.WITHDRAWN, actor="customer")
     advance(first, S.REJECTED, decision_reason_code="outside_policy", decision_note="no")

@@ -9,8 +9,8 @@ from portal.evidence import uploads
 from portal.evidence.storage import LocalStorage
 from portal.extensions import db
 from tests.conftest import htmx_headers
-from tests.helpers import sign_in_customer, sign_in_staff
-from tests.journey.samples import (
+from tests.factories import sign_in_customer, sign_in_staff
+from tests.samples import (
     HTML_FILE,
     MINIMAL_PDF,
     PHP_AS_JPG,

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from portal.cases.models import EvidenceFile, RefundCase, RefundDraft
 from portal.extensions import db
 from tests.conftest import htmx_headers
-from tests.journey.samples import jpeg
+from tests.samples import jpeg
 
 CARD_ITEM = "topup_failure_screenshot"
 
@@ -299,7 +299,7 @@ def test_autosave_keeps_the_reason_while_typing(journey):
 
 
 def test_another_customers_wizard_and_draft_are_not_found(journey, other_order_id, app):
-    from tests.helpers import sign_in_customer
+    from tests.factories import sign_in_customer
 
     order_id = journey.orders["game_card_unused"]
     journey.choose(order_id, "not_received")

@@ -5,7 +5,7 @@ import pytest
 from portal.accounts.models import Customer
 from portal.extensions import db
 from tests.conftest import htmx_headers
-from tests.helpers import sign_in_customer
+from tests.factories import sign_in_customer
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Test-only SMS providers, loaded by SMS_BACKEND = "tests.lifecycle.fake_sms:<Class>"."""
+"""Test-only SMS providers, loaded by SMS_BACKEND = "tests.notifications.fake_sms:<Class>"."""
 
 import os
 import time

@@ -4,7 +4,7 @@ import pytest
 
 from portal.demo.builder import build
 from tests.conftest import csrf_from, htmx_headers
-from tests.helpers import sign_in_customer
+from tests.factories import sign_in_customer
 
 
 def test_security_headers(client):

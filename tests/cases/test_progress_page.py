@@ -15,8 +15,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications.models import InboxMessage, OutboxItem
 from tests.conftest import htmx_headers
-from tests.helpers import sign_in_customer
-from tests.lifecycle.factories import advance, open_case
+from tests.factories import advance, open_case_for, sign_in_customer
 
 S = CaseState
 
@@ -50,7 +49,7 @@ class QueryCounter:
 
 
 def test_full_page_without_htmx_and_fragment_with_it(client, customer):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     page = client.get(_url(case_id))
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -72,7 +71,7 @@ def test_full_page_without_htmx_and_fragment_with_it(client, customer):
 
 
 def test_timeline_nodes_times_and_explanations(client, customer):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     html = client.get(_url(case_id)).get_data(as_text=True)
     nodes = re.findall(r'<li class="node node-(\w+)"', html)
     assert nodes == ["current", "next", "next", "next", "next", "next"]
@@ -82,7 +81,7 @@ def test_timeline_nodes_times_and_explanations(client, customer):
 
 
 def test_unchanged_poll_answers_304_after_one_query(app, client, customer):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     polled = f"/cases/{case_id}"  # what the page's hx-get asks for
     first = client.get(polled, headers=htmx_headers())
     etag = first.headers["ETag"]
@@ -106,7 +105,7 @@ def test_the_cheap_poll_agrees_with_the_page_on_the_language(app, client, custom
     with app.app_context():
         db.session.get(Customer, customer).locale = locale
         db.session.commit()
-        case_id = open_case(customer)
+        case_id = open_case_for(customer).id
     headers = htmx_headers(**({"Accept-Language": accept} if accept else {}))
     etag = client.get(f"/cases/{case_id}{query}", headers=headers).headers["ETag"]
     again = client.get(f"/cases/{case_id}{query}", headers={**headers, "If-None-Match": etag})
@@ -116,7 +115,7 @@ def test_the_cheap_poll_agrees_with_the_page_on_the_language(app, client, custom
 def test_a_poll_from_an_ended_session_is_not_answered(app, client, customer):
     from portal.accounts.models import LoginSession
 
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     etag = client.get(_url(case_id), headers=htmx_headers()).headers["ETag"]
     db.session.remove()  # start afresh, as the next request will
     for login in db.session.scalars(select(LoginSession)):
@@ -127,7 +126,7 @@ def test_a_poll_from_an_ended_session_is_not_answered(app, client, customer):
 
 
 def test_a_change_gives_a_new_etag_and_the_new_state(client, customer, app):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     etag = client.get(_url(case_id), headers=htmx_headers()).headers["ETag"]
     with app.app_context():
         advance(case_id, S.EVIDENCE_RECEIVED, S.UNDER_REVIEW)
@@ -138,7 +137,7 @@ def test_a_change_gives_a_new_etag_and_the_new_state(client, customer, app):
 
 
 def test_lateness_alone_changes_the_etag(client, customer, app):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     etag = client.get(_url(case_id), headers=htmx_headers()).headers["ETag"]
     with app.app_context():
         # Only the clock moved past the deadline (written here without touching updated_at or version).
@@ -156,14 +155,14 @@ def test_lateness_alone_changes_the_etag(client, customer, app):
 
 
 def test_language_is_part_of_the_etag(client, customer):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     etag = client.get(_url(case_id, "en"), headers=htmx_headers()).headers["ETag"]
     other = client.get(_url(case_id, "zh_CN"), headers=htmx_headers(**{"If-None-Match": etag}))
     assert other.status_code == 200
 
 
 def test_polling_stops_at_a_final_state(client, customer):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     client.post(f"/cases/{case_id}/withdraw?lang=en")
     body = client.get(_url(case_id), headers=htmx_headers()).get_data(as_text=True)
     assert "hx-trigger" not in body and "hx-get" not in body
@@ -172,7 +171,7 @@ def test_polling_stops_at_a_final_state(client, customer):
 
 
 def test_refunded_case_shows_amount_route_and_arrival_and_stops_polling(client, customer, app):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     with app.app_context():
         advance(case_id, S.EVIDENCE_RECEIVED, S.UNDER_REVIEW)
         case = db.session.get(RefundCase, case_id)
@@ -199,7 +198,7 @@ def test_refunded_case_shows_amount_route_and_arrival_and_stops_polling(client, 
 
 
 def test_another_customers_case_is_404(app, client, customer):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     stranger = app.test_client()
     sign_in_customer(stranger, app, "+8613900139000")
     assert stranger.get(_url(case_id)).status_code == 404
@@ -218,7 +217,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, world):
 
 
 def test_withdraw_plain_form_redirects_and_announces(client, customer, app):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     response = client.post(f"/cases/{case_id}/withdraw?lang=en")
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/cases/{case_id}")
     with app.app_context():
@@ -234,13 +233,13 @@ def test_withdraw_plain_form_redirects_and_announces(client, customer, app):
 
 
 def test_withdraw_with_htmx_redirects_the_whole_page(client, customer):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     response = client.post(f"/cases/{case_id}/withdraw", headers=htmx_headers())
     assert response.status_code == 200 and response.headers["HX-Redirect"] == f"/cases/{case_id}"
 
 
 def test_withdraw_after_a_decision_is_refused_without_change(client, customer, app):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     with app.app_context():
         advance(case_id, S.EVIDENCE_RECEIVED, S.UNDER_REVIEW, S.APPROVED, approved_fen=100)
     response = client.post(f"/cases/{case_id}/withdraw?lang=en", follow_redirects=True)
@@ -262,7 +261,7 @@ def _reject(app, case_id: int) -> None:
 
 
 def test_rejected_case_shows_reason_and_offers_appeal(client, customer, app):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     _reject(app, case_id)
     html = client.get(_url(case_id)).get_data(as_text=True)
     assert "Why your request was rejected" in html
@@ -274,7 +273,7 @@ def test_rejected_case_shows_reason_and_offers_appeal(client, customer, app):
 
 
 def test_appeal_needs_a_reason_422_keeps_the_text(client, customer, app):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     _reject(app, case_id)
     plain = client.post(f"/cases/{case_id}/appeal?lang=en", data={"reason": "no"})
     assert plain.status_code == 422 and "<html" in plain.get_data(as_text=True)
@@ -285,7 +284,7 @@ def test_appeal_needs_a_reason_422_keeps_the_text(client, customer, app):
 
 
 def test_appeal_moves_to_appealed_with_24_hour_deadline(client, customer, app):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     _reject(app, case_id)
     response = client.post(
         f"/cases/{case_id}/appeal?lang=en", data={"reason": "The trial had two days left, see my order."}
@@ -304,7 +303,7 @@ def test_appeal_moves_to_appealed_with_24_hour_deadline(client, customer, app):
 
 
 def test_no_appeal_once_a_newer_request_for_the_order_is_open(client, customer, app):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     _reject(app, case_id)
     with app.app_context():
         old = db.session.get(RefundCase, case_id)
@@ -329,7 +328,7 @@ def test_no_appeal_once_a_newer_request_for_the_order_is_open(client, customer, 
 
 
 def test_appeal_answer_is_final(client, customer, app):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     _reject(app, case_id)
     client.post(f"/cases/{case_id}/appeal", data={"reason": "Please look again."})
     with app.app_context():
@@ -339,7 +338,7 @@ def test_appeal_answer_is_final(client, customer, app):
 
 
 def test_late_review_may_be_appealed_quietly_through_intake(client, customer, app):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     assert 'id="appeal"' not in client.get(_url(case_id)).get_data(as_text=True)
     refused = client.post(f"/cases/{case_id}/appeal", data={"reason": "Too early to appeal."})
     assert refused.status_code == 303
@@ -362,9 +361,9 @@ def test_late_review_may_be_appealed_quietly_through_intake(client, customer, ap
 
 def test_added_evidence_keeps_to_the_kinds_the_policy_accepts_for_the_item(client, customer, app):
     from portal.policy.kinds import RefundType
-    from tests.journey.samples import MINIMAL_PDF
+    from tests.samples import MINIMAL_PDF
 
-    case_id = open_case(customer, RefundType.NOT_RECEIVED, auto=False)
+    case_id = open_case_for(customer, RefundType.NOT_RECEIVED, auto=False).id
     with app.app_context():
         case = db.session.get(RefundCase, case_id)
         assert case.order.category == "game_card"  # its screenshot item takes images only
@@ -387,7 +386,7 @@ def test_added_evidence_keeps_to_the_kinds_the_policy_accepts_for_the_item(clien
 
 
 def test_more_evidence_upload_and_send_back(client, customer, app):
-    case_id = open_case(customer)
+    case_id = open_case_for(customer).id
     with app.app_context():
         advance(
             case_id,
@@ -427,7 +426,7 @@ def test_more_evidence_upload_and_send_back(client, customer, app):
 
 @pytest.mark.parametrize("lang,text", [("en", "Refund records"), ("zh_CN", "退款记录")])
 def test_records_list_every_case_with_amount_route_and_arrival(client, customer, app, lang, text):
-    first = open_case(customer)
+    first = open_case_for(customer).id
     with app.app_context():
         advance(first, S.EVIDENCE_RECEIVED, S.UNDER_REVIEW, S.APPROVED, approved_fen=100, decided_at=utcnow())
         number = db.session.get(RefundCase, first).number
