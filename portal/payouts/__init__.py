@@ -3,7 +3,8 @@
 Modules: states (payout states, retry schedule), receiving (offline receiving accounts), signing
 (sandbox HMAC), gateways (interface + Alipay / WeChat Pay / bank card adapters), services (schedule,
 execute, query, notifications, periodic poll), manual (offline transfers, staff actions, the
-customer's word), jobs (RQ entry points), sandbox + sandbox_ledger (the SANDBOX gateway), views.
+customer's word), jobs (RQ entry points), views.
+The SANDBOX gateway itself is a development tool outside the product: devtools/sandbox.
 
 Settings (app config; REFUND_<KEY> in the environment, JSON for lists and dicts):
     PAYMENT_GATEWAY_URL        base URL of the gateway (the sandbox: http://127.0.0.1:5055)

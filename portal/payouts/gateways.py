@@ -10,7 +10,7 @@ The rules every adapter follows (and the services rely on):
 
 How a real provider plugs in
 ----------------------------
-The adapters below speak the SANDBOX protocol (`python -m portal.payouts.sandbox`): each one mirrors
+The adapters below speak the SANDBOX protocol (`python -m devtools.sandbox`): each one mirrors
 its provider's request fields and statuses (Alipay `out_request_no`, `refund_amount` in yuan,
 `REFUND_SUCCESS`; WeChat Pay v3 `out_refund_no`, amounts in fen, `SUCCESS`/`CLOSED`/`ABNORMAL`;
 the bank's `merchant_serial`, `SETTLED`/`RETURNED`) but signs with one HMAC key. For production:

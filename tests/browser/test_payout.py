@@ -3,13 +3,13 @@
 import pytest
 from sqlalchemy import select
 
+from devtools.sandbox.server import SandboxServer
 from portal.extensions import db
 from portal.orders.kinds import PaymentRoute
 from portal.payouts.models import Payout
 from portal.payouts.states import PayoutState
 from tests.browser.conftest import sign_in_by_sms
 from tests.factories import approve, make_case, make_order
-from tests.payouts.sandbox_server import SandboxServer
 from tests.payouts.support import TEST_SECRET
 
 pytestmark = pytest.mark.browser
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def sandbox_gateway(live_server):
     """The sandbox gateway, notifying the live server; it settles only when the test says so."""
-    server = SandboxServer().start()
+    server = SandboxServer(TEST_SECRET).start()
     server.switch(auto_settle=False, notify=True)
     live_server.app.config.update(
         PAYMENT_GATEWAY_URL=server.url,

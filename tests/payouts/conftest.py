@@ -2,14 +2,14 @@
 
 import pytest
 
-from tests.payouts.sandbox_server import SandboxServer
+from devtools.sandbox.server import SandboxServer
 from tests.payouts.support import TEST_SECRET
 
 
 @pytest.fixture
 def sandbox():
     """A fresh sandbox gateway; settles and notifies only when a test says so."""
-    server = SandboxServer().start()
+    server = SandboxServer(TEST_SECRET).start()
     server.switch(auto_settle=False, notify=False, hang_seconds=1.5)
     yield server
     server.close()

@@ -62,7 +62,7 @@ def test_the_run_command_starts_a_labelled_sandbox(tmp_path):
     port = _free_port()
     env = dict(os.environ, REFUND_PAYMENT_GATEWAY_SECRET=TEST_SECRET)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "portal.payouts.sandbox", "--port", str(port), "--db", str(tmp_path / "s.db")],
+        [sys.executable, "-m", "devtools.sandbox", "--port", str(port), "--db", str(tmp_path / "s.db")],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

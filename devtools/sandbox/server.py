@@ -1,18 +1,17 @@
-"""The SANDBOX gateway served on 127.0.0.1:<free port> in a thread, for payout and browser tests."""
+"""The SANDBOX gateway on 127.0.0.1:<free port> in a thread, for the portal's payout and browser tests."""
 
 import threading
 
 from werkzeug.serving import make_server
 
-from portal.payouts.sandbox import create_sandbox_app
-from tests.payouts.support import TEST_SECRET
+from devtools.sandbox.app import create_sandbox_app
 
 
 class SandboxServer:
     """The sandbox gateway on 127.0.0.1:<free port>; `.state` is its in-process state for assertions."""
 
-    def __init__(self, deliver=None):
-        self.app = create_sandbox_app(TEST_SECRET, ":memory:", deliver)
+    def __init__(self, secret: str, deliver=None):
+        self.app = create_sandbox_app(secret, ":memory:", deliver)
         self.state = self.app.sandbox
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
