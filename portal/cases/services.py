@@ -12,6 +12,7 @@ from portal.cases.models import EvidenceFile, RefundCase
 from portal.cases.states import Actor, CaseState
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.orders.ledger import Ledger
 from portal.orders.models import Order
 from portal.policy import engine
 from portal.policy.facts import order_facts
@@ -20,11 +21,16 @@ from portal.policy.publishing import ensure_published_default, published_version
 
 
 class CaseError(ValueError):
-    """A case could not be opened or changed; `.code` says why (for a translated message)."""
+    """A case could not be opened or changed; `.code` says why, `.params` fill its translated message."""
 
-    def __init__(self, code: str):
+    def __init__(self, code: str, **params):
         super().__init__(code)
         self.code = code
+        self.params = params
+
+
+# States in which a case's claim on the order is the amount approved (not yet paid back, or being paid).
+APPROVED_CLAIM_STATES = frozenset({CaseState.APPROVED, CaseState.EXECUTING, CaseState.MANUAL})
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,25 @@ def open_case_for(order_id: int) -> RefundCase | None:
     return db.session.scalar(
         select(RefundCase).where(RefundCase.order_id == order_id, RefundCase.is_open.is_(True))
     )
+
+
+def reserved_fen(order_id: int, excluding_case_id: int | None = None) -> int:
+    """Money the order's open cases claim: the approved amount once approved, else the amount asked for."""
+    query = select(RefundCase.state, RefundCase.requested_fen, RefundCase.approved_fen).where(
+        RefundCase.order_id == order_id, RefundCase.is_open.is_(True)
+    )
+    if excluding_case_id is not None:
+        query = query.where(RefundCase.id != excluding_case_id)
+    total = 0
+    for state, requested, approved in db.session.execute(query):
+        claim = approved if state in APPROVED_CLAIM_STATES and approved is not None else requested
+        total += claim or 0
+    return total
+
+
+def order_ledger(order: Order, excluding_case_id: int | None = None) -> Ledger:
+    """The order's ledger (see orders.ledger); a case being decided leaves its own claim out."""
+    return Ledger(order.amount_fen, order.refunded_fen, reserved_fen(order.id, excluding_case_id))
 
 
 def case_by_key(key: str) -> RefundCase | None:
@@ -82,7 +107,7 @@ def submit_case(request: CaseRequest) -> RefundCase:
     if not assessment.eligible:
         raise CaseError(assessment.reason_code)
     if error := engine.validate_amount(assessment, request.amount_fen):
-        raise CaseError(error)
+        raise CaseError(error, max_fen=engine.max_request_fen(assessment))
     evidence = _own_evidence(request.customer_id, request.evidence_ids)
     missing = [
         item.key

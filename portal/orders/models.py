@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -36,6 +36,8 @@ class Order(db.Model):
             postgresql_using="gin",
             postgresql_ops={"product_title": "gin_trgm_ops"},
         ).ddl_if(dialect="postgresql"),
+        # The ledger's last line of defence: the money gone back never exceeds what was paid.
+        CheckConstraint("refunded_fen >= 0 AND refunded_fen <= amount_fen", name="refunded_within_paid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

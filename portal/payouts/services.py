@@ -25,12 +25,13 @@ from sqlalchemy import func, or_, select, update
 
 from portal.cases.auditlog import append_event
 from portal.cases.models import RefundCase
-from portal.cases.services import CaseError, announce, move
+from portal.cases.services import CaseError, announce, move, order_ledger
 from portal.cases.states import Actor, CaseState
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications import outbox
 from portal.orders.kinds import PaymentRoute
+from portal.orders.ledger import OverRefund
 from portal.orders.models import Order
 from portal.payouts import gateways
 from portal.payouts.gateways import (
@@ -116,6 +117,30 @@ def outstanding_fen(order_id: int) -> int:
     )
 
 
+def _outstanding_of_closed_cases(order_id: int, case_id: int) -> int:
+    """Outstanding payouts whose case is no longer open (the open cases' claims are counted by the ledger)."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Payout.amount_fen), 0))
+        .join(RefundCase, RefundCase.id == Payout.case_id)
+        .where(
+            Payout.order_id == order_id,
+            Payout.state.in_(OUTSTANDING),
+            Payout.case_id != case_id,
+            RefundCase.is_open.is_(False),
+        )
+    )
+
+
+def check_ledger(order: Order, case: RefundCase, amount_fen: int) -> None:
+    """Under the order's row lock: the amount must fit in what the order can still give back."""
+    ledger = order_ledger(order, excluding_case_id=case.id)
+    ledger = ledger.with_reserved(_outstanding_of_closed_cases(order.id, case.id))
+    try:
+        ledger.check(amount_fen)
+    except OverRefund as exc:
+        raise PayoutError("exceeds_refundable", remaining_fen=exc.remaining_fen) from exc
+
+
 def schedule_payout(case: RefundCase) -> Payout:
     """In the approving transaction: the payout row (request number included) and its outbox job, once."""
     existing = payout_for_case(case.id)
@@ -125,8 +150,7 @@ def schedule_payout(case: RefundCase) -> Payout:
     order = lock_order(case.order_id)
     if amount is None or amount <= 0:
         raise PayoutError("nothing_to_pay")
-    if order.refunded_fen + outstanding_fen(order.id) + amount > order.amount_fen:
-        raise PayoutError("exceeds_refundable")
+    check_ledger(order, case, amount)
     now = utcnow()
     payout = Payout(
         case_id=case.id,
@@ -338,6 +362,10 @@ def apply_success(
         # Manual handling had begun: staff close the case once they see the gateway's word.
         append_event(case, "payout_succeeded", actor, staff_id, None, None, data=data)
     order = lock_order(payout.order_id)
+    if order.refunded_fen + payout.amount_fen > order.amount_fen:
+        # Cannot happen while scheduling checks the ledger; if it does, staff must see it, and the
+        # order's check constraint forbids recording more than was paid.
+        log.error("payout %s would take order %s past what was paid", payout.id, order.id)
     order.refunded_fen = min(order.amount_fen, order.refunded_fen + payout.amount_fen)
     return True
 

@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 from flask_babel.speaklater import LazyString
 
 from portal.orders.kinds import Category, DeliveryStatus, Fulfilment, Usage
+from portal.orders.ledger import PERMILLE, Ledger, percent_fen, share_fen
 from portal.policy.kinds import AmountMethod, RefundType
 from portal.policy.messages import reason_message
 from portal.policy.rules import AmountSpec, EvidenceItem, Rule, RuleSet
-
-PERMILLE = 1000
 
 # When nothing is refundable, the reason shown on the order list is the most telling one.
 _REASON_PRIORITY = (
@@ -44,17 +43,23 @@ class OrderFacts:
     trial_ends_at: datetime | None = None
     abnormal: bool = False
     has_open_case: bool = False
+    reserved_fen: int = 0  # claimed by open cases other than the one being assessed
 
     def __post_init__(self) -> None:
-        if self.amount_fen < 0 or self.refunded_fen < 0:
+        if self.amount_fen < 0 or self.refunded_fen < 0 or self.reserved_fen < 0:
             raise ValueError("amounts must not be negative")
         if not 0 <= self.used_permille <= PERMILLE:
             raise ValueError("used_permille must be within 0..1000")
 
     @property
+    def ledger(self) -> Ledger:
+        """The order's money: paid, gone back, claimed."""
+        return Ledger(self.amount_fen, self.refunded_fen, self.reserved_fen)
+
+    @property
     def cap_fen(self) -> int:
-        """What can still be refunded at most: paid less already refunded."""
-        return max(0, self.amount_fen - self.refunded_fen)
+        """What can still be refunded at most: paid less refunded less claimed by open cases."""
+        return self.ledger.remaining_fen
 
     @property
     def in_abnormal_state(self) -> bool:
@@ -135,7 +140,7 @@ def offered_types(facts: OrderFacts, rules: RuleSet, now: datetime) -> list[Refu
 
 def verdict(facts: OrderFacts, rules: RuleSet, now: datetime) -> OrderVerdict:
     """Summarise an order's refund situation for a list badge."""
-    if facts.amount_fen > 0 and facts.cap_fen == 0:
+    if facts.ledger.fully_refunded:
         return OrderVerdict("refunded", "fully_refunded", reason_message("fully_refunded"))
     if facts.has_open_case:
         return OrderVerdict("in_progress", "case_open", reason_message("case_open"))
@@ -151,11 +156,23 @@ def verdict(facts: OrderFacts, rules: RuleSet, now: datetime) -> OrderVerdict:
     return OrderVerdict("not_refundable", code, reason_message(code))
 
 
+def max_request_fen(assessment: Assessment) -> int:
+    """The most a customer may ask for with this type now.
+
+    The rule's grant (the suggested amount); under STAFF_DECIDES staff set the figure, so the customer
+    may ask for anything the order can still give back and the suggestion is only a guide.
+    """
+    if not assessment.eligible:
+        return 0
+    if assessment.method is AmountMethod.STAFF_DECIDES:
+        return assessment.cap_fen
+    return min(assessment.suggested_fen, assessment.cap_fen)
+
+
 def validate_amount(assessment: Assessment, requested_fen: int) -> str | None:
     """Check a customer's requested amount; returns an error code (see AMOUNT_ERRORS) or None.
 
-    The ceiling is the suggested amount; under STAFF_DECIDES staff set the figure, so the customer
-    may ask for anything up to the cap and the suggestion is only a guide.
+    Every amount error is shown with `max_request_fen`, so the customer sees what remains.
     """
     if not assessment.eligible:
         return "not_eligible"
@@ -163,7 +180,7 @@ def validate_amount(assessment: Assessment, requested_fen: int) -> str | None:
         return "amount_not_positive"
     if requested_fen > assessment.cap_fen:
         return "amount_over_cap"
-    if assessment.method is not AmountMethod.STAFF_DECIDES and requested_fen > assessment.suggested_fen:
+    if requested_fen > max_request_fen(assessment):
         return "amount_over_suggested"
     return None
 
@@ -172,7 +189,7 @@ def _blocking_reason(
     facts: OrderFacts, rule: Rule, now: datetime
 ) -> tuple[str, datetime | None, datetime | None]:
     """First reason the order cannot use this rule, with the relevant moments; "" when none."""
-    if facts.cap_fen == 0:
+    if facts.ledger.fully_refunded:
         return "fully_refunded", None, None
     if facts.has_open_case:
         return "case_open", None, None
@@ -219,17 +236,20 @@ def _amount_spec(facts: OrderFacts, rule: Rule) -> AmountSpec:
     return rule.amounts.get(Usage.UNUSED) or next(iter(rule.amounts.values()))
 
 
-def _suggested_fen(facts: OrderFacts, spec: AmountSpec) -> int:
-    """Suggested refund in fen, rounded down, never above the cap."""
+def entitled_total_fen(facts: OrderFacts, spec: AmountSpec) -> int:
+    """What the rule grants on the whole order, before anything went back (rounded down to the fen)."""
     if spec.method is AmountMethod.FULL:
-        value = facts.cap_fen
-    elif spec.method is AmountMethod.PRO_RATA:
-        value = facts.amount_fen * (PERMILLE - facts.used_permille) // PERMILLE
-    elif spec.method in (AmountMethod.PERCENT, AmountMethod.STAFF_DECIDES):
-        value = facts.amount_fen * spec.percent // 100
-    else:
-        value = 0
-    return min(value, facts.cap_fen)
+        return facts.amount_fen
+    if spec.method is AmountMethod.PRO_RATA:
+        return share_fen(facts.amount_fen, PERMILLE - facts.used_permille)
+    if spec.method in (AmountMethod.PERCENT, AmountMethod.STAFF_DECIDES):
+        return percent_fen(facts.amount_fen, spec.percent)
+    return 0
+
+
+def _suggested_fen(facts: OrderFacts, spec: AmountSpec) -> int:
+    """The rule's grant less what already went back or is claimed, within what the order still has."""
+    return facts.ledger.entitled(entitled_total_fen(facts, spec))
 
 
 def _checklist(items: tuple[EvidenceItem, ...], auto: bool) -> tuple[EvidenceItem, ...]:

@@ -50,8 +50,9 @@ EVIDENCE_KIND_LABELS: dict[str, LazyString] = {
 AMOUNT_ERRORS: dict[str, LazyString] = {
     "not_eligible": _l("This order cannot be refunded with this refund type."),
     "amount_not_positive": _l("Enter an amount greater than zero."),
-    "amount_over_cap": _l("The amount cannot exceed what was paid less what has already been refunded."),
-    "amount_over_suggested": _l("The amount cannot exceed the refundable amount shown."),
+    # %(max)s: the most that may be asked for now (what the order can still give back under this rule).
+    "amount_over_cap": _l("The amount cannot exceed %(max)s: that is what this order can still give back."),
+    "amount_over_suggested": _l("The amount cannot exceed %(max)s: that is what this refund type gives now."),
 }
 
 

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from portal.money import format_fen
 from portal.policy.messages import AMOUNT_ERRORS, REASON_MESSAGES
 
 # What cases.services.submit_case can refuse with, beyond the engine's reason and amount codes.
@@ -25,11 +26,20 @@ WIZARD_ERRORS: dict[str, LazyString] = {
 }
 
 
-def case_error_message(code: str) -> LazyString:
+def amount_error_message(code: str, max_fen: int) -> str:
+    """An amount error in the customer's language, naming the most that may be asked for now."""
+    message = AMOUNT_ERRORS.get(code) or WIZARD_ERRORS["bad_amount"]
+    return str(message) % {"max": format_fen(max_fen)}
+
+
+def case_error_message(code: str, max_fen: int | None = None) -> str:
     """The customer-facing message for a CaseError code (a generic one for codes we do not know)."""
-    return (
+    if code in AMOUNT_ERRORS and max_fen is not None:
+        return amount_error_message(code, max_fen)
+    message = (
         _SUBMIT_ERRORS.get(code)
         or AMOUNT_ERRORS.get(code)
         or REASON_MESSAGES.get(code)
         or _l("Your refund request could not be submitted. Please try again.")
     )
+    return str(message)

@@ -25,14 +25,13 @@ from portal.i18n import current_locale_code
 from portal.orders.models import Order
 from portal.orders.search import get_customer_order
 from portal.policy import engine, messages
-from portal.policy.kinds import AmountMethod, RefundType
-from portal.policy.messages import AMOUNT_ERRORS
+from portal.policy.kinds import RefundType
 from portal.policy.rules import EvidenceItem
 from portal.policy.texts import PolicyTexts
 from portal.refunds import drafts, services
 from portal.refunds.forms import REASON_MAX, DetailsForm, SubmitForm, TypeForm, fen_to_yuan_text
 from portal.refunds.links import case_page_url
-from portal.refunds.messages import WIZARD_ERRORS, case_error_message
+from portal.refunds.messages import WIZARD_ERRORS, amount_error_message, case_error_message
 from portal.rendering import redirect_to, render, wants_fragment
 
 bp = Blueprint("refunds", __name__)
@@ -178,7 +177,7 @@ def reason(order_id: int):
             drafts.save_details(draft, form.reason.data, amount_fen)
             db.session.commit()
             return redirect_to(_step_url("refunds.evidence", wiz))
-        form.amount.errors = [str(AMOUNT_ERRORS.get(error) or WIZARD_ERRORS["bad_amount"])]
+        form.amount.errors = [amount_error_message(error, engine.max_request_fen(assessment))]
     return _reason_page(wiz, form, assessment, status=422)
 
 
@@ -208,15 +207,8 @@ def _reason_page(wiz: Wizard, form: DetailsForm, assessment: engine.Assessment, 
         order=wiz.order,
         form=form,
         assessment=assessment,
-        max_fen=_ceiling(assessment),
+        max_fen=engine.max_request_fen(assessment),
     )
-
-
-def _ceiling(assessment: engine.Assessment) -> int:
-    """What the customer may ask for at most (the engine's validate_amount says the same)."""
-    if assessment.method is AmountMethod.STAFF_DECIDES:
-        return assessment.cap_fen
-    return min(assessment.suggested_fen, assessment.cap_fen)
 
 
 # Step 3: the evidence checklist.
@@ -401,7 +393,8 @@ def submit(order_id: int):
     except CaseError as exc:
         db.session.rollback()
         wiz.draft = drafts.find_draft(current_user.id, wiz.order.id)
-        return _review_page(wiz, assessment, error=case_error_message(exc.code), status=422)
+        error = case_error_message(exc.code, exc.params.get("max_fen"))
+        return _review_page(wiz, assessment, error=error, status=422)
     return redirect_to(case_page_url(case.id))
 
 

@@ -21,7 +21,7 @@ from portal.accounts.roles import REVIEW_ROLES, SENIOR_ROLES
 from portal.cases import deadlines, states
 from portal.cases.auditlog import append_event
 from portal.cases.models import RefundCase
-from portal.cases.services import move
+from portal.cases.services import CaseError, move, order_ledger
 from portal.cases.states import Actor, CaseState, IllegalTransition
 from portal.clock import utcnow
 from portal.extensions import db
@@ -67,8 +67,10 @@ class EvidenceRequest:
 
 
 def decision_cap(case: RefundCase) -> int:
-    """The most a decision may approve: what the customer asked for, within what is still refundable."""
-    return max(0, min(case.requested_fen, case.order.refundable_fen))
+    """The most a decision may approve: what the customer asked for, within what the order can still give
+    back (its ledger, this case's own claim left out). Payout scheduling checks it again under the order's
+    row lock, so a race cannot take the order past what was paid."""
+    return max(0, min(case.requested_fen, order_ledger(case.order, excluding_case_id=case.id).remaining_fen))
 
 
 def decide(case: RefundCase, version: int, change: Callable[[], None]) -> RefundCase:
@@ -87,6 +89,12 @@ def decide(case: RefundCase, version: int, change: Callable[[], None]) -> Refund
     except DecisionError:
         db.session.rollback()
         raise
+    except CaseError as exc:
+        # Scheduling the payout found, under the order's lock, that less remains than the form allowed.
+        db.session.rollback()
+        if "remaining_fen" in exc.params:
+            raise DecisionError("amount_over_cap", cap=exc.params["remaining_fen"]) from exc
+        raise DecisionError("not_allowed") from exc
     return case
 
 

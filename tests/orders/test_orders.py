@@ -115,8 +115,8 @@ def test_badges_refundable_not_refundable_in_progress_refunded(journey):
     credited = row_for("topup_credited")
     assert "Not refundable" in credited and "The top-up has been credited" in credited
     assert "Refunded" in row_for("fully_refunded") and "Refundable" not in row_for("fully_refunded")
-    # Partly used game item, half already refunded: the badge shows what is left of the unused share.
-    assert "Refundable up to ¥49.00" in row_for("partly_refunded")
+    # Partly used game item (20 %), half already refunded: the unused share (80 %) less what went back.
+    assert "Refundable up to ¥29.40" in row_for("partly_refunded")
     journey.ready_to_submit(journey.orders["game_card_unused"], "not_received", "topup_failure_screenshot")
     key = journey.idempotency_key(journey.orders["game_card_unused"])
     journey.post(f"/orders/{journey.orders['game_card_unused']}/refund/submit", data={"idempotency_key": key})

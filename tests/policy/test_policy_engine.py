@@ -246,10 +246,10 @@ def test_partly_refunded_order_caps_full_refund():
     assert a.cap_fen == 7000 and a.suggested_fen == 7000
 
 
-def test_partly_refunded_order_caps_pro_rata():
+def test_partly_refunded_order_counts_the_refund_against_the_pro_rata_grant():
     f = item(usage=Usage.PARTIALLY_USED, used_permille=100, refunded_fen=5000)
     a = assess(f, T.INVALID, RULES, NOW)
-    assert a.suggested_fen == 5000  # 9000 unused value, but only 5000 left
+    assert a.suggested_fen == 4000  # 9000 unused value in all, 5000 of it already went back
 
 
 def test_fully_refunded_order():

@@ -167,8 +167,13 @@ def test_amount_above_the_cap_keeps_the_reason(journey):
     journey.choose(order_id, "not_received")
     response = journey.describe(order_id, "Never arrived", "75.01")
     html = response.get_data(as_text=True)
-    assert response.status_code == 422 and "The amount cannot exceed" in html
+    assert response.status_code == 422 and "The amount cannot exceed ¥75.00" in html
     assert "Never arrived" in html and 'value="75.01"' in html
+    zh = journey.post(
+        f"/orders/{order_id}/refund/reason?lang=zh_CN", data={"reason": "未到账", "amount": "80"}
+    )
+    zh_html = zh.get_data(as_text=True)
+    assert zh.status_code == 422 and "金额不能超过¥75.00：" in zh_html and "未到账" in zh_html
     assert journey.describe(order_id, "Never arrived", "0").status_code == 422
     bad = journey.describe(order_id, "Never arrived", "12,5")
     assert bad.status_code == 422 and "for example 12.50" in bad.get_data(as_text=True)
