@@ -5,7 +5,6 @@ remains is refused with the remaining amount named."""
 
 from datetime import timedelta
 
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -16,7 +15,6 @@ from portal.cases.models import RefundCase
 from portal.cases.services import CaseError, assess_order
 from portal.cases.states import CaseState, IllegalTransition
 from portal.clock import utcnow
-from portal.demo.builder import build
 from portal.extensions import db
 from portal.orders.kinds import Fulfilment, Usage
 from portal.orders.models import Order
@@ -30,7 +28,7 @@ from portal.policy import engine
 from portal.policy.facts import order_facts
 from portal.policy.publishing import published_version, ruleset_of
 from portal.staff import services as staff_services
-from tests.staff.factories import add_evidence, demo_customer, new_order, open_case, staff
+from tests.factories import add_evidence, demo_customer, new_order, open_case, staff
 
 PERMILLES = st.integers(0, 1100)  # of the most allowed; above 1000 must be refused
 STAFF = ("reviewer", "reviewer2", "senior", "admin")
@@ -76,7 +74,7 @@ ORDERS = st.sampled_from(
 EXPECTED = (staff_services.DecisionError, CaseError, IllegalTransition, StaleDataError)
 
 
-class World:
+class OrderWorld:
     """One order of the demo customer, refunded through the real services; a clock that moves forward."""
 
     def __init__(self, customer_id: int, sku: str, usage: Usage, used: int, refunded_share: int):
@@ -275,12 +273,6 @@ class World:
         assert sum(1 for c in cases if c.is_open) <= 1
 
 
-@pytest.fixture
-def demo_world(db):
-    build()
-    return db
-
-
 @settings(
     max_examples=25,
     deadline=None,
@@ -291,8 +283,8 @@ def demo_world(db):
     refunded_share=st.sampled_from([0, 0, 10, 50]),
     ops=st.lists(OPS, min_size=15, max_size=45),
 )
-def test_no_sequence_pays_back_more_than_paid_or_granted(demo_world, kind, refunded_share, ops):
-    world = World(demo_customer().id, *kind, refunded_share)
+def test_no_sequence_pays_back_more_than_paid_or_granted(world, kind, refunded_share, ops):
+    world = OrderWorld(demo_customer().id, *kind, refunded_share)
     for op in [("submit", 0, 1000), *ops]:
         world.run(op)
     cases = db.session.scalars(select(RefundCase).where(RefundCase.order_id == world.order_id)).all()

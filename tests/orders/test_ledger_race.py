@@ -10,12 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.cases.models import RefundCase
 from portal.cases.states import CaseState
-from portal.demo.builder import build
 from portal.extensions import db
 from portal.orders.models import Order
 from portal.payouts.models import Payout
 from portal.policy.kinds import RefundType
-from tests.staff.factories import open_case, situation_order
+from tests.factories import open_case, situation_order
 
 POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql"))
 
@@ -42,8 +41,7 @@ def approve_in_own_process(config: dict, case_id: int, version: int, username: s
 
 
 @pytest.mark.skipif(not POSTGRES, reason="needs PostgreSQL (DATABASE_URL); the CI runs it there")
-def test_two_approvals_racing_pay_back_once_and_never_more_than_paid(app, db):
-    build()
+def test_two_approvals_racing_pay_back_once_and_never_more_than_paid(app, world):
     keys = ("SQLALCHEMY_DATABASE_URI", "REDIS_URL", "SECRET_KEY", "TESTING", "UPLOAD_FOLDER")
     config = {key: app.config[key] for key in keys} | {"RQ_ENABLED": False}
     context = multiprocessing.get_context("spawn")
@@ -74,8 +72,7 @@ def test_two_approvals_racing_pay_back_once_and_never_more_than_paid(app, db):
     assert len(payouts) == 1 and payouts[0].amount_fen == decided.approved_fen <= paid
 
 
-def test_the_database_refuses_a_refunded_total_above_what_was_paid(app, db):
-    build()
+def test_the_database_refuses_a_refunded_total_above_what_was_paid(app, world):
     order = situation_order("game_card_unused")
     order_id, paid = order.id, order.amount_fen
     db.session.commit()

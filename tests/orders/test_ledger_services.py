@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from portal.cases.services import assess_order, order_ledger
 from portal.clock import utcnow
-from portal.demo.builder import build
 from portal.extensions import db
 from portal.orders.models import Order
 from portal.payouts import services as payouts
@@ -16,13 +15,7 @@ from portal.payouts.services import PayoutError, PayoutSettings
 from portal.payouts.states import SuccessSource
 from portal.policy.kinds import RefundType
 from portal.staff import services as staff_services
-from tests.staff.factories import open_case, situation_order, staff
-
-
-@pytest.fixture
-def demo(db):
-    build()
-    return db
+from tests.factories import open_case, situation_order, staff
 
 
 def pay_out(case_id: int) -> None:
@@ -35,7 +28,7 @@ def pay_out(case_id: int) -> None:
     db.session.commit()
 
 
-def test_after_a_partial_refund_the_used_item_offers_only_what_its_grant_has_left(demo):
+def test_after_a_partial_refund_the_used_item_offers_only_what_its_grant_has_left(world):
     order = situation_order("game_item_used_defective")  # ¥648, used: the rule grants 30 % = ¥194.40 in all
     first = assess_order(order, RefundType.INVALID)
     assert first.suggested_fen == 19440
@@ -48,7 +41,7 @@ def test_after_a_partial_refund_the_used_item_offers_only_what_its_grant_has_lef
     assert again.eligible and again.suggested_fen == 9440 and again.cap_fen == 54800
 
 
-def test_staff_cannot_approve_past_what_remains(demo):
+def test_staff_cannot_approve_past_what_remains(world):
     order = situation_order("partly_refunded")  # ¥98, half refunded before
     case = open_case(order, refund_type=RefundType.INVALID)
     assert case.requested_fen == 2940  # 80 % unused less the 50 % that went back
@@ -57,7 +50,7 @@ def test_staff_cannot_approve_past_what_remains(demo):
     assert refused.value.code == "amount_over_cap" and refused.value.params["cap"] == 2940
 
 
-def test_the_payout_check_under_the_order_lock_names_what_remains(demo):
+def test_the_payout_check_under_the_order_lock_names_what_remains(world):
     order = situation_order("game_card_unused")
     case = open_case(order, refund_type=RefundType.NOT_RECEIVED)
     ledger = order_ledger(order)
@@ -71,7 +64,7 @@ def test_the_payout_check_under_the_order_lock_names_what_remains(demo):
     assert refused.value.params["remaining_fen"] == order.amount_fen - 1000
 
 
-def test_a_decision_sees_money_that_went_back_meanwhile(demo):
+def test_a_decision_sees_money_that_went_back_meanwhile(world):
     order = situation_order("game_card_unused")
     case = open_case(order, refund_type=RefundType.NOT_RECEIVED)
     db.session.commit()
@@ -82,7 +75,7 @@ def test_a_decision_sees_money_that_went_back_meanwhile(demo):
     assert refused.value.code == "amount_over_cap" and refused.value.params["cap"] == 500
 
 
-def test_a_race_lost_at_payout_scheduling_becomes_a_clear_decision_error(demo, monkeypatch):
+def test_a_race_lost_at_payout_scheduling_becomes_a_clear_decision_error(world, monkeypatch):
     order = situation_order("game_card_unused")
     case = open_case(order, refund_type=RefundType.NOT_RECEIVED)
     db.session.commit()
