@@ -23,7 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
         # Behind HTTPS-terminating proxies: believe their X-Forwarded-* so that url_for and cookies see https.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from portal import embed, errors, i18n, security
+    from portal import embed, errors, i18n, ops, security
+    from portal.evidence import stores
     from portal.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -35,6 +36,8 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     embed.init_app(app)  # after csrf: its origin check reads Flask-WTF's verdict
     errors.init_app(app)
+    stores.init_app(app)
+    ops.init_app(app)
     _register_template_helpers(app)
     _import_models()
     _register_blueprints(app)
@@ -64,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.cases.views import bp as cases_bp
     from portal.dev.views import bp as dev_bp
     from portal.notifications.views import bp as notifications_bp
+    from portal.ops.views import bp as ops_bp
     from portal.orders.views import bp as orders_bp
     from portal.payouts.views import bp as payouts_bp
     from portal.policyeditor.views import bp as policyeditor_bp
@@ -79,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
         staff_bp,
         policyeditor_bp,
         payouts_bp,
+        ops_bp,
     ):
         app.register_blueprint(blueprint)
     if app.config["DEV_PAGES"]:
@@ -89,7 +94,9 @@ def _register_commands(app: Flask) -> None:
     from portal.accounts.commands import app_link_command
     from portal.cases.commands import audit_cli
     from portal.demo.commands import demo_data_command
+    from portal.evidence.commands import evidence_cli
 
     app.cli.add_command(demo_data_command)
     app.cli.add_command(app_link_command)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(evidence_cli)

@@ -30,6 +30,22 @@ class Defaults:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")
     UPLOAD_FOLDER = str(INSTANCE / "uploads")
+    # Where evidence and transfer proofs live: "local" (UPLOAD_FOLDER on this machine) or "s3" (a private
+    # bucket of any S3-compatible service, so that several machines share it); see docs/deployment.md.
+    EVIDENCE_STORAGE = "local"
+    EVIDENCE_S3_BUCKET = ""
+    EVIDENCE_S3_PREFIX = ""  # e.g. "refund-center/"; the areas "evidence/" and "payout-proofs/" go below it
+    EVIDENCE_S3_ENDPOINT_URL = ""  # empty: AWS; e.g. https://oss-cn-shanghai.aliyuncs.com for Aliyun OSS
+    EVIDENCE_S3_REGION = ""
+    EVIDENCE_S3_ACCESS_KEY_ID = ""  # empty: boto3's own chain (environment, instance role …)
+    EVIDENCE_S3_SECRET_ACCESS_KEY = ""
+    EVIDENCE_S3_ADDRESSING_STYLE = ""  # "path" for MinIO, "virtual" for OSS; empty: boto3 decides
+    EVIDENCE_S3_SSE = ""  # "AES256": the provider encrypts objects at rest
+    EVIDENCE_S3_TIMEOUT = 5.0
+    # Operations (docs/operations.md): /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"
+    # (empty: /metrics is off); LOG_LEVEL of the JSON log lines the web and worker processes write.
+    METRICS_TOKEN = ""
+    LOG_LEVEL = "INFO"
     MAX_FILE_BYTES = 10 * 1024 * 1024
     MAX_IMAGE_PIXELS = 40_000_000
     # One upload request carries one file plus form fields.
@@ -80,6 +96,13 @@ RAW_STRING_SETTINGS = (
     "PAYOUT_NOTIFY_BASE_URL",
     "EMBED_PARENT_ORIGINS",
     "SMS_SIGN_NAME",
+    "EVIDENCE_S3_BUCKET",
+    "EVIDENCE_S3_PREFIX",
+    "EVIDENCE_S3_ENDPOINT_URL",
+    "EVIDENCE_S3_REGION",
+    "EVIDENCE_S3_ACCESS_KEY_ID",
+    "EVIDENCE_S3_SECRET_ACCESS_KEY",
+    "METRICS_TOKEN",
 )
 
 

@@ -8,6 +8,8 @@ from rq.serializers import JSONSerializer
 NOTIFICATIONS = "notifications"
 DEFAULT = "default"
 QUEUES = (NOTIFICATIONS, DEFAULT)
+# The worker's clock writes the time of its last tick here (readiness and the operations page read it).
+CLOCK_HEARTBEAT_KEY = "refund:clock:last"
 
 
 def redis_connection(url: str | None = None) -> Redis:

@@ -26,6 +26,7 @@ from portal.demo.builder import DEMO_PHONE, build
 from portal.demo.situations import SITUATIONS
 from portal.extensions import db as _db
 from portal.orders.models import Order
+from tests.evidence.s3_stand_in import empty_bucket, s3_stand_in
 from tests.factories import OTHER_PHONE, Journey, sign_in_customer
 
 POSTGRES_URL = os.environ.get("DATABASE_URL")
@@ -252,3 +253,17 @@ def other_order_id(journey) -> int:
     """An order of another demo customer."""
     other = _db.session.scalar(select(Customer).where(Customer.phone == OTHER_PHONE))
     return _db.session.scalar(select(Order.id).where(Order.customer_id == other.id).limit(1))
+
+
+@pytest.fixture(scope="session")
+def s3_settings():
+    """EVIDENCE_S3_* settings of a STAND-IN object store (moto's S3 server on 127.0.0.1), one per run."""
+    with s3_stand_in() as settings:
+        yield settings
+
+
+@pytest.fixture
+def s3_empty(s3_settings):
+    """The stand-in's bucket, emptied for this test."""
+    empty_bucket(s3_settings)
+    return s3_settings

@@ -8,7 +8,8 @@ import time
 from flask import Flask
 
 from portal import create_app
-from portal.queueing import DEFAULT, get_queue, redis_connection
+from portal.ops import logs
+from portal.queueing import CLOCK_HEARTBEAT_KEY, DEFAULT, get_queue, redis_connection
 from worker.runner import build_worker
 
 # Job path → period in seconds.
@@ -30,6 +31,7 @@ def tick(app: Flask, now: float) -> list[str]:
     enqueued = []
     with app.app_context():
         connection = redis_connection()
+        connection.set(CLOCK_HEARTBEAT_KEY, f"{now:.3f}")
         for path, every in PERIODIC_JOBS.items():
             # RQ job ids allow letters, digits, underscores and dashes only.
             job_id = f"{path.replace('.', '_')}-{int(now // every)}"
@@ -54,13 +56,14 @@ def main() -> None:
     parser.add_argument("--burst", action="store_true", help="work until the queues are empty, then stop")
     parser.add_argument("--no-clock", action="store_true", help="do not enqueue periodic jobs")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO)
     app = create_app()
+    logs.configure(app.config["LOG_LEVEL"])
     stop = threading.Event()
     if not args.no_clock and not args.burst:
         threading.Thread(target=run_clock, args=(app, stop), daemon=True).start()
     try:
-        build_worker(app).work(burst=args.burst, with_scheduler=True)
+        # RQ's own lines only for warnings: the worker writes one JSON line per job itself.
+        build_worker(app).work(burst=args.burst, with_scheduler=True, logging_level="WARNING")
     finally:
         stop.set()
 

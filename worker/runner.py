@@ -1,20 +1,48 @@
 """The worker class: jobs run in this process, each inside a fresh app context (its own DB session)."""
 
+import logging
+import time
+
 from flask import Flask
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from portal.notifications.outbox import DELIVER_JOB
+from portal.ops import logs
 from portal.queueing import QUEUES, get_queue, redis_connection
+
+job_log = logging.getLogger("worker.job")
 
 
 class AppWorker(SimpleWorker):
-    """A SimpleWorker that gives every job its own app context, so no session outlives a job."""
+    """A SimpleWorker that gives every job its own app context, so no session outlives a job, and writes
+    one log line per job (its id, function, outcome and duration; the outbox row's id for deliveries)."""
 
     flask_app: Flask
 
     def perform_job(self, job, queue, *args, **kwargs):
-        with self.flask_app.app_context():
-            return super().perform_job(job, queue, *args, **kwargs)
+        fields = {"job_id": job.id}
+        if job.func_name == DELIVER_JOB and job.args:
+            fields["outbox_id"] = job.args[0]
+        token = logs.bind(**fields)
+        started = time.perf_counter()
+        ok = False
+        try:
+            with self.flask_app.app_context():
+                ok = super().perform_job(job, queue, *args, **kwargs)
+            return ok
+        finally:
+            job_log.log(
+                logging.INFO if ok else logging.WARNING,
+                "job",
+                extra={
+                    "function": job.func_name,
+                    "queue": queue.name,
+                    "outcome": "ok" if ok else "failed",
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            logs.unbind(token)
 
 
 def build_worker(app: Flask, queue_names=QUEUES) -> AppWorker:

@@ -4,6 +4,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from blinker import signal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +14,9 @@ from portal.accounts.phones import InvalidPhone, normalise_phone
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications import outbox
+
+# Sent with who="customer" (a wrong or spent code) or who="staff" (a wrong password); operations count them.
+sign_in_refused = signal("refund.sign-in-refused")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ def verify_sign_in_code(
     result = otp.check_code(phone, code, settings["SECRET_KEY"], utcnow(), settings["OTP_MAX_ATTEMPTS"])
     if not result.ok:
         db.session.commit()  # the spent attempt counts
+        sign_in_refused.send("customer", reason=result.error)
         return Outcome(False, result.error, phone), None
     customer = find_or_create_customer(phone, locale)
     db.session.commit()
@@ -97,6 +102,7 @@ def authenticate_staff(username: str, password: str) -> StaffUser | None:
     """The active staff user with this username and password, else None."""
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == username.strip()))
     if user is None or not user.active or not user.check_password(password):
+        sign_in_refused.send("staff", reason="password")
         return None
     return user
 

@@ -202,8 +202,8 @@ def appeal(case_id: int) -> Response:
 @customer_required
 def add_evidence(case_id: int) -> Response:
     """补充材料: store one file for an item the reviewer asked for."""
+    from portal.evidence import stores
     from portal.evidence.inspect import EvidenceError
-    from portal.evidence.storage import LocalStorage
     from portal.evidence.uploads import Limits, Upload, UploadRefused, store_for_case
 
     case = _own_case_or_404(case_id)
@@ -219,7 +219,7 @@ def add_evidence(case_id: int) -> Response:
     kinds = evidence_kinds_for_case(case, item)
     try:
         stored = store_for_case(
-            LocalStorage(config["UPLOAD_FOLDER"]),
+            stores.get("evidence"),
             case,
             item,
             Upload(file.read(), file.filename),

@@ -25,7 +25,8 @@ class ConsoleSmsBackend:
     """FAKE provider for development and tests: logs the text and keeps it for the /dev/sms page."""
 
     def send(self, phone: str, text: str, out_id: str) -> str:
-        log.warning("SMS to %s [%s]: %s", phone, out_id, text)
+        # Never the phone number or the text (it may hold a sign-in code): they are kept for /dev/sms only.
+        log.warning("console SMS kept for /dev/sms", extra={"outbox_ref": out_id})
         # Its own transaction, like a remote provider: what it received stays received.
         with db.engine.begin() as conn:
             try:

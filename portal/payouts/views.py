@@ -9,8 +9,6 @@
 - POST /staff/payouts/<id>/{transfer,retry,query,close,resolve};  GET /staff/payouts/<id>/proof
 """
 
-from pathlib import Path
-
 from flask import Blueprint, Response, abort, current_app, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,8 +19,9 @@ from portal.accounts.roles import SENIOR_ROLES
 from portal.cases import deadlines
 from portal.cases.models import RefundCase
 from portal.cases.states import CaseState
+from portal.evidence import stores
 from portal.evidence.inspect import EvidenceError, process
-from portal.evidence.storage import InvalidKeyError, LocalStorage
+from portal.evidence.storage import InvalidKeyError, Storage
 from portal.extensions import csrf, db
 from portal.payouts import labels, manual, services
 from portal.payouts.forms import ArrivalForm, NoteForm, ReceivingAccountForm, RequiredNoteForm, TransferForm
@@ -43,8 +42,8 @@ def _settings() -> services.PayoutSettings:
     return services.PayoutSettings.from_config(current_app.config)
 
 
-def _storage() -> LocalStorage:
-    return LocalStorage(Path(current_app.config["UPLOAD_FOLDER"]) / "payout-proofs")
+def _storage() -> Storage:
+    return stores.get("payout-proofs")
 
 
 @bp.app_template_global()

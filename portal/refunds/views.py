@@ -18,8 +18,8 @@ from portal.accounts.guards import customer_required
 from portal.cases.models import EvidenceFile, RefundDraft
 from portal.cases.services import CaseError, case_by_key, open_case_for
 from portal.clock import utcnow
-from portal.evidence import inspect, uploads
-from portal.evidence.storage import InvalidKeyError, LocalStorage
+from portal.evidence import inspect, stores, uploads
+from portal.evidence.storage import InvalidKeyError, Storage
 from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.orders.models import Order
@@ -359,8 +359,8 @@ def _accept_for(kinds: tuple[str, ...]) -> str:
     return ",".join(mimes)
 
 
-def _storage() -> LocalStorage:
-    return LocalStorage(current_app.config["UPLOAD_FOLDER"])
+def _storage() -> Storage:
+    return stores.get("evidence")
 
 
 # Step 4: review and submit.

@@ -7,9 +7,8 @@ then 303 back to the case); with htmx the same endpoints answer the case body as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,7 +20,8 @@ from portal.accounts.roles import REVIEW_ROLES
 from portal.cases import risk
 from portal.cases.models import EvidenceFile, RefundCase
 from portal.clock import utcnow
-from portal.evidence.storage import InvalidKeyError, LocalStorage
+from portal.evidence import stores
+from portal.evidence.storage import InvalidKeyError
 from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.money import format_fen
@@ -352,7 +352,7 @@ def _serve(public_id: str, thumb: bool):
         abort(404)
     key = evidence.thumb_key if thumb and evidence.thumb_key else evidence.storage_key
     try:
-        data = LocalStorage(Path(current_app.config["UPLOAD_FOLDER"])).open(key)
+        data = stores.get("evidence").open(key)
     except (FileNotFoundError, InvalidKeyError):
         abort(404)
     response = make_response(data)

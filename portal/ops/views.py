@@ -1,0 +1,70 @@
+"""/healthz, /readyz and /metrics (for load balancers and Prometheus), and the admins' operations page."""
+
+import hmac
+import time
+from pathlib import Path
+
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+
+from portal.clock import utcnow
+from portal.evidence import stores
+from portal.extensions import csrf, db
+from portal.ops import health, metrics
+from portal.queueing import redis_connection
+
+bp = Blueprint("ops", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """The process answers (nothing else is looked at)."""
+    return _no_store(jsonify(status="ok"))
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    """Database at the migrations' head, Redis, storage writable, the worker's clock seen recently."""
+    state = current_app.extensions["refund_ops"]
+    now = time.time()
+    checks = [
+        health.database(db.engine, _heads()),
+        *health.redis_and_clock(redis_connection(), now),
+        state["storage_probe"](stores.get("evidence"), now),
+    ]
+    ready = all(check.ok for check in checks)
+    body = {
+        "status": "ready" if ready else "not ready",
+        "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
+    }
+    return _no_store(jsonify(body)), 200 if ready else 503
+
+
+@bp.get("/metrics")
+@csrf.exempt
+def prometheus_metrics() -> Response:
+    """Prometheus text format, for a scraper that sends ``Authorization: Bearer <METRICS_TOKEN>``."""
+    token = current_app.config["METRICS_TOKEN"]
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ")
+    if not token or not hmac.compare_digest(given.encode(), token.encode()):
+        abort(404)  # no token set: there are no metrics here
+    body = metrics.exposition(db.session, redis_connection(), utcnow())
+    db.session.rollback()
+    return _no_store(Response(body, mimetype="text/plain; version=0.0.4"))
+
+
+def _heads() -> frozenset[str]:
+    """The migrations' head revision(s), read once per process."""
+    state = current_app.extensions["refund_ops"]
+    if state["heads"] is None:
+        directory = current_app.extensions["migrate"].directory
+        config = AlembicConfig(str(Path(directory) / "alembic.ini"))
+        config.set_main_option("script_location", str(directory))
+        state["heads"] = frozenset(ScriptDirectory.from_config(config).get_heads())
+    return state["heads"]
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
