@@ -59,7 +59,8 @@ def _import_models() -> None:
     import portal.notifications.models
     import portal.orders.models
     import portal.payouts.models
-    import portal.policy.models  # noqa: F401
+    import portal.policy.models
+    import portal.workdays.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -73,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.policyeditor.views import bp as policyeditor_bp
     from portal.refunds.views import bp as refunds_bp
     from portal.staff.views import bp as staff_bp
+    from portal.workdays.views import bp as workdays_bp
 
     for blueprint in (
         accounts_bp,
@@ -84,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
         policyeditor_bp,
         payouts_bp,
         ops_bp,
+        workdays_bp,
     ):
         app.register_blueprint(blueprint)
     if app.config["DEV_PAGES"]:

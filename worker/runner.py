@@ -7,9 +7,11 @@ from flask import Flask
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
+from portal.extensions import db
 from portal.notifications.outbox import DELIVER_JOB
 from portal.ops import logs
 from portal.queueing import QUEUES, get_queue, redis_connection
+from portal.workdays import services as workdays
 
 job_log = logging.getLogger("worker.job")
 
@@ -29,6 +31,9 @@ class AppWorker(SimpleWorker):
         ok = False
         try:
             with self.flask_app.app_context():
+                # Deadlines use the official arrangement admins entered (read again at most every minute).
+                workdays.refresh_if_stale(db.session, time.time())
+                db.session.rollback()
                 ok = super().perform_job(job, queue, *args, **kwargs)
             return ok
         finally:

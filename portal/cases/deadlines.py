@@ -11,8 +11,9 @@ Thursday 23:59:59; one submitted on a holiday or weekend starts counting at the 
 
 The calendar comes from the `holidays` package. It only knows an official arrangement once the
 State Council has published it and the package has caught up (holidays 0.109 knows 2026; for
-2027 it estimates the holidays and knows no make-up working days). EXTRA_DAYS_OFF and
-EXTRA_WORKDAYS correct the package when it lags behind an official notice.
+2027 it estimates the holidays and knows no make-up working days). The official arrangement that admins
+enter in the staff console (portal/workdays) overrides it: `use_arrangement` hands this module those
+entries (days off, make-up working days), and they win over the package.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -36,9 +37,9 @@ ARRIVAL_WORKING_DAYS: dict[PaymentRoute, tuple[int, int]] = {
     PaymentRoute.OFFLINE: (1, 5),
 }
 
-# Corrections from official notices the holidays package does not know yet.
-EXTRA_DAYS_OFF: frozenset[date] = frozenset()
-EXTRA_WORKDAYS: frozenset[date] = frozenset()
+# The official arrangement entered by admins (portal/workdays loads it from the database).
+_days_off: frozenset[date] = frozenset()
+_workdays: frozenset[date] = frozenset()
 
 _END_OF_DAY = time(23, 59, 59)
 # A make-up working day may belong to the neighbouring year's arrangement (e.g. a Sunday in late
@@ -53,11 +54,17 @@ def _ensure_loaded(year: int) -> None:
             _ = date(y, 1, 1) in _CALENDAR
 
 
+def use_arrangement(days_off: frozenset[date], workdays: frozenset[date]) -> None:
+    """Take the official arrangement's entries (they override the package from now on in this process)."""
+    global _days_off, _workdays
+    _days_off, _workdays = frozenset(days_off), frozenset(workdays)
+
+
 def is_working_day(d: date) -> bool:
     """Whether `d` is a working day in mainland China (weekday not on holiday, or a make-up day)."""
-    if d in EXTRA_WORKDAYS:
+    if d in _workdays:
         return True
-    if d in EXTRA_DAYS_OFF:
+    if d in _days_off:
         return False
     _ensure_loaded(d.year)
     return _CALENDAR.is_working_day(d)

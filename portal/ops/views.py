@@ -6,15 +6,21 @@ from pathlib import Path
 
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, request, url_for
+from flask_babel import gettext as _
+from redis.exceptions import RedisError
 
+from portal.accounts.guards import staff_required
+from portal.accounts.roles import ADMIN_ROLES
 from portal.clock import utcnow
 from portal.evidence import stores
 from portal.extensions import csrf, db
-from portal.ops import health, metrics
+from portal.ops import health, metrics, services
 from portal.queueing import redis_connection
+from portal.rendering import redirect_to, render
 
 bp = Blueprint("ops", __name__)
+admin_required = staff_required(*ADMIN_ROLES)
 
 
 @bp.get("/healthz")
@@ -52,6 +58,43 @@ def prometheus_metrics() -> Response:
     body = metrics.exposition(db.session, redis_connection(), utcnow())
     db.session.rollback()
     return _no_store(Response(body, mimetype="text/plain; version=0.0.4"))
+
+
+@bp.get("/staff/operations")
+@admin_required
+def operations() -> Response:
+    """Queues, failed jobs with a retry, outbox lag, the clock's last tick, payouts in trouble."""
+    connection, now = redis_connection(), utcnow()
+    try:
+        queues, failed, last_tick = (
+            services.queues(connection),
+            services.failed_jobs(connection),
+            services.clock_last_tick(connection),
+        )
+        redis_error = False
+    except RedisError:
+        queues, failed, last_tick, redis_error = [], [], None, True
+    return render(
+        "ops/operations.html",
+        queues=queues,
+        failed=failed,
+        redis_error=redis_error,
+        clock_age=time.time() - last_tick if last_tick else None,
+        clock_stale=health.CLOCK_STALE_SECONDS,
+        lag=services.outbox_lag(db.session, now),
+        payouts=services.payouts_in_trouble(db.session, now),
+    )
+
+
+@bp.post("/staff/operations/jobs/<queue>/<job_id>/retry")
+@admin_required
+def retry_job(queue: str, job_id: str) -> Response:
+    """Put a failed job back on its queue (jobs are idempotent: a second run does no second thing)."""
+    if services.retry_job(redis_connection(), queue, job_id):
+        flash(_("The job was queued again."), "success")
+    else:
+        flash(_("That job is no longer among the failed ones."), "error")
+    return redirect_to(url_for("ops.operations"))
 
 
 def _heads() -> frozenset[str]:

@@ -3,13 +3,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.accounts.roles import EDITOR_ROLES, REVIEW_ROLES, SENIOR_ROLES
+from portal.accounts.roles import ADMIN_ROLES, EDITOR_ROLES, REVIEW_ROLES, SENIOR_ROLES
 
 STAFF_LINKS = (
     ("staff.queue", _l("Review queue"), REVIEW_ROLES),
     ("staff.notification_failures", _l("Notifications"), REVIEW_ROLES),
     ("payouts.staff_queue", _l("Payouts"), SENIOR_ROLES),
     ("policyeditor.index", _l("Policy texts"), EDITOR_ROLES),
+    ("workdays.calendar", _l("Working days"), ADMIN_ROLES),
+    ("ops.operations", _l("Operations"), ADMIN_ROLES),
 )
 
 

@@ -162,8 +162,10 @@ def test_arrival_window_unknown_route():
         arrival_window(sh(2026, 12, 4), "paypal")
 
 
-def test_corrections_override_the_package(monkeypatch):
-    monkeypatch.setattr(deadlines, "EXTRA_WORKDAYS", frozenset({date(2027, 2, 20)}))
-    monkeypatch.setattr(deadlines, "EXTRA_DAYS_OFF", frozenset({date(2027, 2, 11)}))
-    assert is_working_day(date(2027, 2, 20))
-    assert not is_working_day(date(2027, 2, 11))
+def test_the_official_arrangement_overrides_the_package():
+    try:
+        deadlines.use_arrangement(frozenset({date(2027, 2, 11)}), frozenset({date(2027, 2, 20)}))
+        assert is_working_day(date(2027, 2, 20))
+        assert not is_working_day(date(2027, 2, 11))
+    finally:
+        deadlines.use_arrangement(frozenset(), frozenset())
