@@ -9,8 +9,8 @@ from portal.accounts.models import StaffRole
 from portal.notifications import outbox
 from portal.orders.kinds import PaymentRoute
 from portal.queueing import CLOCK_HEARTBEAT_KEY, DEFAULT, get_queue, redis_connection
-from tests.helpers import sign_in_staff
-from tests.payouts.support import approve, make_case, make_order, staff_user
+from tests.factories import approve, make_case, make_order, sign_in_staff
+from tests.factories import new_staff as staff_user
 
 
 @pytest.fixture

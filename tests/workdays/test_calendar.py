@@ -11,8 +11,8 @@ from portal.cases import deadlines
 from portal.orders.kinds import PaymentRoute
 from portal.workdays import services
 from portal.workdays.models import CalendarChange, CalendarDay
-from tests.helpers import sign_in_staff
-from tests.payouts.support import make_case, make_order, staff_user
+from tests.factories import make_case, make_order, sign_in_staff
+from tests.factories import new_staff as staff_user
 
 
 @pytest.fixture
