@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from portal.cases.models import RefundCase
 from portal.cases.progress import REVIEW_WAITING
 from portal.notifications.models import OutboxItem
+from portal.ops import services
 from portal.payouts.models import Payout
 from portal.queueing import CLOCK_HEARTBEAT_KEY, QUEUES, get_queue
 
@@ -63,7 +64,7 @@ class StateCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         yield from self._outbox()
         yield from self._queues()
-        yield self._payouts()
+        yield from self._payouts()
         yield self._overdue()
 
     def _outbox(self) -> Iterator[GaugeMetricFamily]:
@@ -111,11 +112,15 @@ class StateCollector(Collector):
         clock.add_metric([], float(last or 0))
         yield from (depth, failed, clock)
 
-    def _payouts(self) -> GaugeMetricFamily:
+    def _payouts(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily("refund_payouts", "Payouts by state.", labels=["state"])
         for state, count in self.session.execute(select(Payout.state, func.count()).group_by(Payout.state)):
             family.add_metric([str(state)], count)
-        return family
+        stuck = GaugeMetricFamily(
+            "refund_payouts_stuck", "Unfinished payouts older than the operations page's limit (2 hours)."
+        )
+        stuck.add_metric([], len(services.payouts_in_trouble(self.session, self.now, manual=False)))
+        yield from (family, stuck)
 
     def _overdue(self) -> GaugeMetricFamily:
         family = GaugeMetricFamily(

@@ -91,14 +91,12 @@ def outbox_lag(session: Session, now: datetime) -> OutboxLag:
     return OutboxLag(count, (now - oldest).total_seconds() if oldest else None)
 
 
-def payouts_in_trouble(session: Session, now: datetime) -> list[Payout]:
-    """Payouts staff must pay by hand, and unfinished ones older than PAYOUT_STUCK_AFTER."""
+def payouts_in_trouble(session: Session, now: datetime, manual: bool = True) -> list[Payout]:
+    """Unfinished payouts older than PAYOUT_STUCK_AFTER, and (``manual``) those staff must pay by hand."""
+    stuck = Payout.state.in_(UNFINISHED) & (Payout.created_at < now - PAYOUT_STUCK_AFTER)
     query = (
         select(Payout)
-        .where(
-            (Payout.state == PayoutState.MANUAL)
-            | (Payout.state.in_(UNFINISHED) & (Payout.created_at < now - PAYOUT_STUCK_AFTER))
-        )
+        .where(((Payout.state == PayoutState.MANUAL) | stuck) if manual else stuck)
         .order_by(Payout.created_at)
         .limit(100)
     )

@@ -14,7 +14,7 @@ from portal.accounts.guards import staff_required
 from portal.accounts.roles import ADMIN_ROLES
 from portal.clock import utcnow
 from portal.evidence import stores
-from portal.extensions import csrf, db
+from portal.extensions import db
 from portal.ops import health, metrics, services
 from portal.queueing import redis_connection
 from portal.rendering import redirect_to, render
@@ -48,7 +48,6 @@ def readyz() -> tuple[Response, int]:
 
 
 @bp.get("/metrics")
-@csrf.exempt
 def prometheus_metrics() -> Response:
     """Prometheus text format, for a scraper that sends ``Authorization: Bearer <METRICS_TOKEN>``."""
     token = current_app.config["METRICS_TOKEN"]

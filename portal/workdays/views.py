@@ -1,12 +1,14 @@
 """The working-day calendar in the staff console (/staff/calendar, admins): the official arrangement of
 each year, with who entered what and when; and the November warning when next year's is missing."""
 
+import logging
 import time
 from datetime import date
 
 from flask import Blueprint, Response, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.accounts.guards import staff_required
 from portal.accounts.models import StaffUser
@@ -20,6 +22,7 @@ from portal.workdays.forms import ConfirmForm, DayForm, RemoveForm
 from portal.workdays.models import CalendarDay
 
 bp = Blueprint("workdays", __name__, url_prefix="/staff/calendar")
+log = logging.getLogger(__name__)
 admin_required = staff_required(*ADMIN_ROLES)
 
 
@@ -30,7 +33,13 @@ def _fresh_process_state(_state) -> None:
 
 @bp.before_app_request
 def _refresh() -> None:
-    services.refresh_if_stale(db.session, time.time())
+    try:
+        services.refresh_if_stale(db.session, time.time())
+    except SQLAlchemyError:
+        # The database is down (or not migrated yet): keep what this process has; /healthz must still answer
+        # and /readyz say why. The next request tries again.
+        db.session.rollback()
+        log.warning("working-day calendar not refreshed: database unavailable")
 
 
 @bp.app_template_global()

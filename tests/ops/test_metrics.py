@@ -72,6 +72,7 @@ def test_state_outbox_queues_payouts_and_late_cases(client, db):
     assert samples[("refund_notifications", (("channel", "sms"), ("outcome", "pending")))] >= 1
     assert samples[("refund_outbox_oldest_waiting_seconds", ())] >= 0
     assert samples[("refund_payouts", (("state", "pending"),))] == 1
+    assert samples[("refund_payouts_stuck", ())] == 0  # approved just now
     assert samples[("refund_cases_overdue", (("step", "review"),))] == 1
     assert ("refund_rq_queue_depth", (("queue", "notifications"),)) in samples
     assert ("refund_rq_failed_jobs", (("queue", "default"),)) in samples
