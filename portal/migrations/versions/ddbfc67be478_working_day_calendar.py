@@ -1,7 +1,7 @@
 """working-day calendar entries, confirmations and history
 
 Revision ID: ddbfc67be478
-Revises: b0bfcae873ec
+Revises: c4d2e1a7f903
 Create Date: 2026-12-01 16:01:41.021700
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'ddbfc67be478'
-down_revision = 'b0bfcae873ec'
+down_revision = 'c4d2e1a7f903'
 branch_labels = None
 depends_on = None
 
