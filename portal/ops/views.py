@@ -8,6 +8,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, request, url_for
 from flask_babel import gettext as _
+from redis import Redis
 from redis.exceptions import RedisError
 
 from portal.accounts.guards import staff_required
@@ -36,7 +37,7 @@ def readyz() -> tuple[Response, int]:
     now = time.time()
     checks = [
         health.database(db.engine, _heads()),
-        *health.redis_and_clock(redis_connection(), now),
+        *health.redis_and_clock(_redis(), now),
         state["storage_probe"](stores.get("evidence"), now),
     ]
     ready = all(check.ok for check in checks)
@@ -54,7 +55,7 @@ def prometheus_metrics() -> Response:
     given = request.headers.get("Authorization", "").removeprefix("Bearer ")
     if not token or not hmac.compare_digest(given.encode(), token.encode()):
         abort(404)  # no token set: there are no metrics here
-    body = metrics.exposition(db.session, redis_connection(), utcnow())
+    body = metrics.exposition(db.session, _redis(), utcnow())
     db.session.rollback()
     return _no_store(Response(body, mimetype="text/plain; version=0.0.4"))
 
@@ -94,6 +95,14 @@ def retry_job(queue: str, job_id: str) -> Response:
     else:
         flash(_("That job is no longer among the failed ones."), "error")
     return redirect_to(url_for("ops.operations"))
+
+
+def _redis() -> Redis:
+    """One client (and connection pool) per process for the probes: connecting costs more than checking."""
+    state = current_app.extensions["refund_ops"]
+    if state.get("redis") is None:
+        state["redis"] = redis_connection()
+    return state["redis"]
 
 
 def _heads() -> frozenset[str]:
