@@ -1,6 +1,7 @@
 """One storage test-suite, run on the local folder and on an S3 HTTP endpoint (moto's server: a stand-in)."""
 
 import hashlib
+import stat
 
 import pytest
 from click.testing import CliRunner
@@ -8,8 +9,10 @@ from click.testing import CliRunner
 from portal.evidence.commands import migrate_storage_command
 from portal.evidence.storage import (
     InvalidKeyError,
+    LocalStorage,
     Storage,
     build_storage,
+    new_key,
     validate_key,
 )
 
@@ -48,7 +51,24 @@ def test_put_keeps_the_key_and_never_replaces(store):
     assert store.open(key) == b"first"
 
 
-@pytest.mark.parametrize("key", ["../../etc/passwd", "ab/cd/" + "a" * 32, "a" * 32 + "/../x", "", "a" * 33])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "../../etc/passwd",
+        "..",
+        "/etc/passwd",
+        "ab/cd/" + "a" * 32,
+        "a" * 31 + "/",
+        "a" * 32 + "/../x",
+        "a" * 32 + ".jpg\x00",
+        "a" * 33,
+        "a" * 32 + ".JPG",
+        "a" * 32 + "..jpg",
+        "",
+        "..%2f..%2fetc%2fpasswd",
+        "a" * 30 + "..",
+    ],
+)
 def test_foreign_keys_are_refused(store, key):
     for call in (store.open, store.delete, store.exists):
         with pytest.raises(InvalidKeyError):
@@ -57,11 +77,20 @@ def test_foreign_keys_are_refused(store, key):
         store.put(key, b"x")
 
 
-@pytest.mark.parametrize("suffix", ["/../x", "jpg", ".PHP", "../"])
+@pytest.mark.parametrize("suffix", ["/../x", ".jpg/..", "jpg", ".PHP", ".toolongsuffix", "../"])
 def test_odd_suffixes_are_refused(store, suffix):
     with pytest.raises(InvalidKeyError):
         store.save(b"x", suffix)
     assert list(store.keys()) == []
+
+
+def test_local_files_are_private_and_written_whole(tmp_path):
+    store = LocalStorage(tmp_path)
+    key = store.save(b"hello", ".jpg")
+    path = tmp_path / key[0:2] / key[2:4] / key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in path.parent.iterdir()] == [key]  # no temporary file left behind
+    assert store.save(b"", "") and len(new_key()) == 32
 
 
 def test_areas_are_apart(tmp_path, s3_empty):
