@@ -38,22 +38,25 @@ class TimingSms:
 
     _redis: Redis | None = None
 
-    def __init__(self) -> None:
+    def __init__(self, config=None) -> None:
         # One client per process (the worker builds a backend for every message).
         if TimingSms._redis is None:
             TimingSms._redis = Redis.from_url(os.environ["BENCH_REDIS_URL"])
         self.redis = TimingSms._redis
 
-    def send(self, phone: str, text: str, out_id: str) -> str:
-        self.redis.hsetnx(TIMES_KEY, out_id, repr(time.time()))
-        return out_id
+    def send(self, message) -> str:
+        self.redis.hsetnx(TIMES_KEY, message.out_id, repr(time.time()))
+        return message.out_id
 
 
 class NullSms:
     """SMS backend that returns at once: throughput measures our job, not a provider."""
 
-    def send(self, phone: str, text: str, out_id: str) -> str:
-        return out_id
+    def __init__(self, config=None) -> None:
+        pass
+
+    def send(self, message) -> str:
+        return message.out_id
 
 
 def noop() -> None:

@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import INSTANCE, Defaults, from_environment
+from portal.notifications.sms import check_settings as check_sms_settings
 from portal.payouts.gateways import check_settings as check_gateway_settings
 
 
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_commands(app)
     check_gateway_settings(app.config)
+    check_sms_settings(app.config)
     return app
 
 
@@ -98,8 +100,10 @@ def _register_commands(app: Flask) -> None:
     from portal.cases.commands import audit_cli
     from portal.demo.commands import demo_data_command
     from portal.evidence.commands import evidence_cli
+    from portal.payouts.commands import payouts_cli
 
     app.cli.add_command(demo_data_command)
     app.cli.add_command(app_link_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(evidence_cli)
+    app.cli.add_command(payouts_cli)

@@ -9,12 +9,17 @@ INSTANCE = Path(os.environ.get("REFUND_INSTANCE_PATH", Path(__file__).resolve().
 
 class Defaults:
     SECRET_KEY = "dev-only-secret-change-me"
+    # REFUND_PRODUCTION=true: sandbox gateways, sandbox URLs and stand-in SMS refuse to start.
+    PRODUCTION = False
     SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE / 'refund.db'}"
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = "redis://127.0.0.1:6379/0"
     # Where the worker and the relay put jobs; False runs nothing (tests of pure storage).
     RQ_ENABLED = True
+    # console (the development stand-in), aliyun, tencent or package.module:Class (docs/providers.md)
     SMS_BACKEND = "console"
+    SMS_TEMPLATE_CODES = None  # per event: the provider's approved template code, e.g. {"submitted": "SMS_1"}
+    SMS_TIMEOUT = 5  # seconds before a provider call counts as "no answer" (retried)
     SMS_SIGN_NAME = "众商卡盟"
     APP_LINK_SECRET = "dev-only-app-link-secret"
     APP_LINK_MAX_AGE = 60
@@ -103,6 +108,11 @@ RAW_STRING_SETTINGS = (
     "EVIDENCE_S3_ACCESS_KEY_ID",
     "EVIDENCE_S3_SECRET_ACCESS_KEY",
     "METRICS_TOKEN",
+    "ALIYUN_SMS_ACCESS_KEY_ID",
+    "ALIYUN_SMS_ACCESS_KEY_SECRET",
+    "TENCENT_SMS_SECRET_ID",
+    "TENCENT_SMS_SECRET_KEY",
+    "TENCENT_SMS_SDK_APP_ID",
 )
 
 

@@ -13,7 +13,7 @@ from portal.embed.push import deliver as deliver_push
 from portal.extensions import db
 from portal.notifications import outbox
 from portal.notifications.models import OutboxItem
-from portal.notifications.sms import load_backend
+from portal.notifications.sms import SmsMessage, SmsOutcome, SmsRefused, load_backend
 from portal.notifications.texts import render_sms
 
 SECRET_TEMPLATES = {"sign_in_code"}
@@ -36,6 +36,16 @@ def deliver_outbox(item_id: int) -> str:
         fall_back_to_sms(item)
         db.session.commit()
         return "rerouted"
+    except SmsRefused as exc:
+        if exc.outcome is SmsOutcome.RETRY:
+            _record_failure(item, exc)
+            db.session.commit()
+            raise
+        # Retrying cannot help (a bad number, or settings an operator must fix): fail now, staff see why.
+        item.status, item.failure = "failed", str(exc.outcome)
+        item.last_error = f"{exc.code}: {exc.message}"[:500]
+        db.session.commit()
+        return "failed"
     except Exception as exc:
         _record_failure(item, exc)
         db.session.commit()
@@ -69,7 +79,7 @@ def _record_failure(item: OutboxItem, exc: Exception) -> None:
     job = get_current_job()
     retries_left = (job.retries_left or 0) if job is not None else 0
     if not retries_left:
-        item.status = "failed"
+        item.status, item.failure = "failed", "retries_spent"
         return
     # RQ schedules the next try after this interval; the sweep leaves the row alone until then.
     done = len(outbox.RETRY_INTERVALS) - retries_left
@@ -79,10 +89,16 @@ def _record_failure(item: OutboxItem, exc: Exception) -> None:
 
 def _send(item: OutboxItem) -> str:
     if item.channel == "sms":
-        text = render_sms(item.template, item.params, item.locale, current_app.config["SMS_SIGN_NAME"])
-        return load_backend(current_app.config["SMS_BACKEND"]).send(
-            item.recipient, text, out_id=outbox.job_id_for(item.id)
+        config = current_app.config
+        message = SmsMessage(
+            phone=item.recipient,
+            text=render_sms(item.template, item.params, item.locale, config["SMS_SIGN_NAME"]),
+            template=item.template,
+            params=dict(item.params),
+            locale=item.locale,
+            out_id=outbox.job_id_for(item.id),
         )
+        return load_backend(config["SMS_BACKEND"], config).send(message)
     if item.channel == "push":
         return deliver_push(item, current_app.config)
     if item.channel == "job":

@@ -43,6 +43,8 @@ class OutboxItem(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Why a failed row failed: retries_spent, give_up or fix_settings (the provider's verdict).
+    failure: Mapped[str] = mapped_column(String(16), default="", server_default="")
     provider_ref: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     enqueued_at: Mapped[datetime | None]

@@ -179,7 +179,7 @@ def retry_item(item_id: int) -> OutboxItem | None:
     item = db.session.get(OutboxItem, item_id)
     if item is None or item.status != "failed":
         return None
-    item.status = "pending"
+    item.status, item.failure = "pending", ""
     item.next_attempt_at = item.enqueued_at = utcnow()
     db.session.info.setdefault("outbox_ids", []).append((item.id, item.channel))
     return item

@@ -51,6 +51,7 @@ class SubmitKind(StrEnum):
     ACCEPTED = "accepted"  # taken; money has NOT necessarily moved
     REJECTED = "rejected"  # refused for sure; nothing will happen under this attempt
     UNKNOWN = "unknown"  # no usable answer (timeout, network, 5xx): try again with the same number
+    MANUAL = "manual"  # this route has no API (e.g. no bank API configured): staff transfer by hand
 
 
 class QueryStatus(StrEnum):
@@ -100,6 +101,9 @@ class Notification:
     succeeded: bool
     gateway_ref: str = ""
     reason: str = ""
+    # The notification names the refund but does not prove its amount (Alipay's trade_status_sync
+    # carries the trade's refunded total): the service asks the query API instead of believing it.
+    confirm_by_query: bool = False
 
 
 class InvalidNotification(ValueError):
@@ -119,6 +123,7 @@ class GatewaySettings:
 class HttpReply:
     status: int
     body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)  # names in lower case
 
 
 class TransportError(Exception):
@@ -135,17 +140,34 @@ def urllib_transport(
     request = urllib.request.Request(url, data=body, method=method, headers=dict(headers))  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return HttpReply(response.status, response.read())
+            return HttpReply(response.status, response.read(), _lower(response.headers))
     except urllib.error.HTTPError as exc:
-        return HttpReply(exc.code, exc.read())
+        return HttpReply(exc.code, exc.read(), _lower(exc.headers))
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise TransportError(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What `flask payouts check-provider` found: ok, and one line per finding (no secrets in them)."""
+
+    ok: bool
+    lines: tuple[str, ...]
+    code: str = ""  # the provider's (or our) code for what the query met
+
+
+def _lower(headers) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in (headers or {}).items()}
 
 
 class RefundGateway(ABC):
     """One provider's refund API."""
 
     route: PaymentRoute
+    # Speaks the sandbox protocol, signed with the shared PAYMENT_GATEWAY_SECRET (development only).
+    sandbox_protocol = True
+    # The provider's production endpoint, used when the route's settings give no url.
+    default_url = ""
 
     def __init__(self, settings: GatewaySettings, transport: Transport | None = None):
         self.settings = settings
@@ -177,6 +199,25 @@ class RefundGateway(ABC):
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidNotification("unreadable notification") from exc
 
+    def notification_reply(self, accepted: bool) -> tuple[int, str, str]:
+        """(HTTP status, body, mimetype) answering a notification: "success" stops the provider's retries."""
+        return (200, "success", "text/plain") if accepted else (400, "fail", "text/plain")
+
+    def probe(self) -> Probe:
+        """Sign a harmless query (a request number that cannot exist) and say what the endpoint answered."""
+        outcome = self.query(
+            RefundOrder(
+                request_no=PROBE_REQUEST_NO,
+                trade_no=PROBE_REQUEST_NO,
+                amount_fen=1,
+                total_fen=1,
+                notify_url="",
+            )
+        )
+        ok = outcome.status is QueryStatus.NOT_FOUND
+        detail = f"query answered {outcome.status}" + (f" ({outcome.code})" if outcome.code else "")
+        return Probe(ok, (detail,), outcome.code)
+
     # The sandbox protocol: signed JSON both ways.
     def _call(self, method: str, path: str, payload: dict | None = None) -> tuple[int, dict] | None:
         """(HTTP status, JSON body), or None when there was no usable answer."""
@@ -195,6 +236,10 @@ class RefundGateway(ABC):
         except ValueError:
             return None
         return reply.status, data if isinstance(data, dict) else {}
+
+
+# The request number a probe asks about: well-formed, and never one of ours (ours start with RP).
+PROBE_REQUEST_NO = "CHECK0000000000000000"
 
 
 def _int(value) -> int:
@@ -357,48 +402,127 @@ class BankCardGateway(RefundGateway):
         return QueryOutcome(status, amount if isinstance(amount, int) else None, str(data.get("serial", "")))
 
 
+class ManualGateway(RefundGateway):
+    """No API for this route (e.g. no bank API configured): every payout goes straight to staff, visibly.
+
+    Nothing is ever sent, so the query answers "not found" and staff may record their transfer.
+    """
+
+    sandbox_protocol = False
+
+    def submit(self, refund: RefundOrder) -> SubmitOutcome:
+        return SubmitOutcome(
+            SubmitKind.MANUAL, "NO_GATEWAY_API", "no refund API is configured for this route"
+        )
+
+    def query(self, refund: RefundOrder) -> QueryOutcome:
+        return QueryOutcome(QueryStatus.NOT_FOUND, code="NO_GATEWAY_API")
+
+    def parse_notification(self, headers: Mapping[str, str], body: bytes) -> Notification:
+        raise InvalidNotification("this route has no gateway to send notifications")
+
+    def probe(self) -> Probe:
+        return Probe(True, ("no API: payouts on this route go to the staff's manual transfer queue",))
+
+
 DEFAULT_ADAPTERS: dict[PaymentRoute, type[RefundGateway]] = {
     PaymentRoute.ALIPAY: AlipayGateway,
     PaymentRoute.WECHAT: WechatPayGateway,
     PaymentRoute.BANK_CARD: BankCardGateway,
 }
+# Short names for PAYMENT_GATEWAY_ADAPTERS (a dotted path names any other RefundGateway class).
+NAMED_ADAPTERS = {
+    "sandbox": None,  # the route's sandbox-protocol adapter above
+    "manual": "portal.payouts.gateways:ManualGateway",
+    "alipay-openapi": "portal.payouts.providers.alipay:AlipayOpenApi",
+    "wechatpay-v3": "portal.payouts.providers.wechatpay:WechatPayV3",
+}
+# Hosts of the providers' own sandboxes: refused in production like the local one.
+PROVIDER_SANDBOX_HOSTS = ("alipaydev.com",)
 
 
 class NoGateway(LookupError):
     """The route has no gateway (offline transfers are paid by staff)."""
 
 
-def settings_for(route: PaymentRoute, config: Mapping) -> GatewaySettings:
+class GatewayMisconfigured(RuntimeError):
+    """A route's gateway settings are unusable (refused before any money or notification is trusted)."""
+
+
+def settings_for(
+    route: PaymentRoute, config: Mapping, cls: type[RefundGateway] | None = None
+) -> GatewaySettings:
     """Per-route settings from PAYMENT_GATEWAY_ROUTES, falling back to the shared sandbox ones."""
     own = dict((config.get("PAYMENT_GATEWAY_ROUTES") or {}).get(str(route), {}))
-    url = own.pop("url", config.get("PAYMENT_GATEWAY_URL", "http://127.0.0.1:5055"))
-    secret = own.pop("secret", config.get("PAYMENT_GATEWAY_SECRET"))
-    if not secret:
+    sandbox = cls is None or cls.sandbox_protocol
+    url = own.pop(
+        "url", config.get("PAYMENT_GATEWAY_URL", "http://127.0.0.1:5055") if sandbox else cls.default_url
+    )
+    secret = own.pop("secret", config.get("PAYMENT_GATEWAY_SECRET") if sandbox else "")
+    if sandbox and not secret:
         if not _on_this_machine(url):
             # The development key is in the source: anyone could sign a "refund succeeded" with it.
             raise GatewayMisconfigured(f"{route}: a gateway at {url} needs its own secret")
         secret = signing.DEV_SECRET
     return GatewaySettings(
         url=url,
-        merchant_id=own.pop("merchant_id", config.get("PAYMENT_GATEWAY_MERCHANT_ID", "")),
-        secret=str(secret),
+        merchant_id=str(
+            own.pop("merchant_id", config.get("PAYMENT_GATEWAY_MERCHANT_ID", "") if sandbox else "")
+        ),
+        secret=str(secret or ""),
         timeout=float(own.pop("timeout", config.get("PAYMENT_GATEWAY_TIMEOUT", 5.0))),
         extra=own,
     )
-
-
-class GatewayMisconfigured(RuntimeError):
-    """A route's gateway settings are unusable (refused before any money or notification is trusted)."""
 
 
 def _on_this_machine(url: str) -> bool:
     return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
 
 
+def is_sandbox_url(url: str) -> bool:
+    """The local sandbox or a provider's own sandbox: never where production money goes."""
+    host = urlsplit(url).hostname or ""
+    return _on_this_machine(url) or any(host == h or host.endswith("." + h) for h in PROVIDER_SANDBOX_HOSTS)
+
+
 def check_settings(config: Mapping) -> None:
-    """Refuse to start with an adapter that cannot be imported or a remote gateway without a secret."""
-    for route in DEFAULT_ADAPTERS.keys() | set(config.get("PAYMENT_GATEWAY_ADAPTERS") or {}):
-        build_gateway(str(route), config)
+    """Refuse to start with a gateway that cannot work, naming the setting.
+
+    Every route's adapter is imported and built (keys and certificates read and parsed). In
+    production (PRODUCTION = true) a sandbox-protocol adapter or a sandbox URL is refused too.
+    """
+    configured = set(config.get("PAYMENT_GATEWAY_ADAPTERS") or {})
+    for route in sorted({str(r) for r in DEFAULT_ADAPTERS} | configured):
+        gateway = build_gateway(route, config)
+        if config.get("PRODUCTION"):
+            if gateway.sandbox_protocol:
+                raise GatewayMisconfigured(
+                    f"PAYMENT_GATEWAY_ADAPTERS[{route}]: the sandbox protocol is for development; "
+                    'name a real provider (docs/providers.md) or "manual"'
+                )
+            if not isinstance(gateway, ManualGateway) and is_sandbox_url(gateway.settings.url):
+                raise GatewayMisconfigured(
+                    f"PAYMENT_GATEWAY_ROUTES[{route}].url: {gateway.settings.url} is a sandbox, "
+                    "not production"
+                )
+
+
+def adapter_class(route: PaymentRoute, config: Mapping) -> type[RefundGateway]:
+    """The class configured for the route: PAYMENT_GATEWAY_ADAPTERS, else the development default.
+
+    In production a bank card route with no adapter configured falls back to ManualGateway (staff
+    transfer by hand), since many marketplaces have no bank refund API.
+    """
+    path = (config.get("PAYMENT_GATEWAY_ADAPTERS") or {}).get(str(route))
+    if path and path in NAMED_ADAPTERS:
+        path = NAMED_ADAPTERS[path]
+    if path:
+        return _import_adapter(path)
+    if route == PaymentRoute.BANK_CARD and config.get("PRODUCTION"):
+        return ManualGateway
+    if route in DEFAULT_ADAPTERS:
+        return DEFAULT_ADAPTERS[route]
+    raise NoGateway(route)
 
 
 def _import_adapter(path: str) -> type[RefundGateway]:
@@ -411,16 +535,12 @@ def _import_adapter(path: str) -> type[RefundGateway]:
 
 
 def build_gateway(route: str, config: Mapping, transport: Transport | None = None) -> RefundGateway:
-    """The adapter configured for the route (PAYMENT_GATEWAY_ADAPTERS overrides the defaults)."""
+    """The adapter configured for the route, with its settings (PAYMENT_GATEWAY_ADAPTERS overrides)."""
     try:
         route = PaymentRoute(route)
     except ValueError:
         raise NoGateway(route) from None
-    path = (config.get("PAYMENT_GATEWAY_ADAPTERS") or {}).get(str(route))
-    if path:
-        cls = _import_adapter(path)
-    elif route in DEFAULT_ADAPTERS:
-        cls = DEFAULT_ADAPTERS[route]
-    else:
-        raise NoGateway(route)
-    return cls(settings_for(route, config), transport or config.get("PAYMENT_GATEWAY_TRANSPORT"))
+    cls = adapter_class(route, config)
+    gateway = cls(settings_for(route, config, cls), transport or config.get("PAYMENT_GATEWAY_TRANSPORT"))
+    gateway.route = route
+    return gateway

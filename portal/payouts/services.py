@@ -295,6 +295,11 @@ def record_submit(payout_id: int, token: str, outcome: SubmitOutcome, settings: 
             move(case, CaseState.EXECUTING, Actor.SYSTEM, None, data=_payout_data(payout))
     elif outcome.kind is SubmitKind.REJECTED:
         _apply_failure(payout, outcome.code, outcome.message, settings, now)
+    elif outcome.kind is SubmitKind.MANUAL:
+        # The route has no API (no bank API configured): straight to the staff's manual transfers.
+        _to_manual(
+            payout, outcome.code, lock_case(payout), {**_payout_data(payout), "code": outcome.code}, now
+        )
     else:
         # No answer: it may have arrived. Same number again later; the gateway will not pay twice.
         payout.last_error = f"{outcome.code}: {outcome.message}"[:500]
@@ -321,17 +326,23 @@ def _apply_failure(payout: Payout, code: str, message: str, settings: PayoutSett
     case = lock_case(payout)
     data = {**_payout_data(payout), "failures": payout.failures, "code": code}
     if after_failure(payout.failures, settings.max_failures) is PayoutState.MANUAL:
-        payout.state = PayoutState.MANUAL
-        payout.manual_at = now
-        payout.next_attempt_at = None
-        if case.state == CaseState.APPROVED:
-            move(case, CaseState.EXECUTING, Actor.SYSTEM, None, data=data)
-        if case.state == CaseState.EXECUTING:
-            move(case, CaseState.MANUAL, Actor.SYSTEM, None, reason=code, data=data)
+        _to_manual(payout, code, case, data, now)
         return
     payout.state = PayoutState.FAILED
     payout.next_attempt_at = now + retry_delay(payout.failures, settings.retry_delays)
     append_event(case, "payout_failed", Actor.SYSTEM, None, None, None, reason=code, data=data)
+
+
+def _to_manual(payout: Payout, code: str, case: RefundCase, data: dict, now: datetime) -> None:
+    """Staff pay this one by hand (retries spent, or the route has no API)."""
+    payout.state = PayoutState.MANUAL
+    payout.manual_at = now
+    payout.next_attempt_at = None
+    payout.last_error = payout.last_error or f"{code}: staff transfer"
+    if case.state == CaseState.APPROVED:
+        move(case, CaseState.EXECUTING, Actor.SYSTEM, None, data=data)
+    if case.state == CaseState.EXECUTING:
+        move(case, CaseState.MANUAL, Actor.SYSTEM, None, reason=code, data=data)
 
 
 def apply_success(
@@ -429,6 +440,14 @@ def handle_notification(route: str, headers, body: bytes, settings: PayoutSettin
         log.warning("payout notification refused (%s): %s", route, exc)
         return NoticeResult.REJECTED
     payout = db.session.scalar(select(Payout).where(Payout.request_no == note.request_no))
+    if note.confirm_by_query and payout is not None and str(payout.route) == route:
+        # The notification names the refund but does not prove it: the query API decides.
+        payout_id, known = payout.id, payout.state == PayoutState.SUCCEEDED
+        db.session.rollback()
+        if known:
+            return NoticeResult.DUPLICATE
+        status = query(payout_id, settings)
+        return NoticeResult.APPLIED if status is QueryStatus.SUCCEEDED else NoticeResult.DUPLICATE
     if (
         payout is None
         or str(payout.route) != route
@@ -466,6 +485,15 @@ def handle_notification(route: str, headers, body: bytes, settings: PayoutSettin
     )
     db.session.commit()
     return NoticeResult.APPLIED
+
+
+def notification_reply(route: str, result: NoticeResult, settings: PayoutSettings) -> tuple[int, str, str]:
+    """(status, body, mimetype) in the provider's own terms: "success" also for a replay, "fail" otherwise."""
+    try:
+        gateway = settings.gateway(route)
+    except NoGateway:
+        return 404, "fail", "text/plain"
+    return gateway.notification_reply(result is not NoticeResult.REJECTED)
 
 
 # The periodic sweep ------------------------------------------------------------------------------

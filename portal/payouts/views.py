@@ -66,10 +66,10 @@ def payout_event_label(action: str):
 @csrf.exempt  # the gateway cannot hold our CSRF token: the signature is the proof instead
 def notify(route: str) -> Response:
     """A gateway's result notification: "success" when known (also for a replay), "fail" and 400 otherwise."""
-    result = services.handle_notification(route, request.headers, request.get_data(), _settings())
-    if result is services.NoticeResult.REJECTED:
-        return Response("fail", 400, mimetype="text/plain")
-    return Response("success", 200, mimetype="text/plain")
+    settings = _settings()
+    result = services.handle_notification(route, request.headers, request.get_data(), settings)
+    status, body, mimetype = services.notification_reply(route, result, settings)
+    return Response(body, status, mimetype=mimetype)
 
 
 # The customer -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from portal.accounts.roles import REVIEW_ROLES
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications import outbox
+from portal.notifications.labels import FAILURE
 from portal.rendering import redirect_to, render
 from portal.staff.views import bp
 
@@ -27,6 +28,7 @@ def notification_failures() -> Response:
         failed=outbox.failed_items(),
         stuck=outbox.stuck_items(now),
         now=now,
+        failure_labels=FAILURE,
     )
 
 

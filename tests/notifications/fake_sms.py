@@ -8,7 +8,10 @@ from pathlib import Path
 class FailingSms:
     """A provider that is down."""
 
-    def send(self, phone: str, text: str, out_id: str) -> str:
+    def __init__(self, config=None) -> None:
+        pass
+
+    def send(self, message) -> str:
         raise RuntimeError("provider unavailable")
 
 
@@ -20,11 +23,12 @@ class SlowFileSms:
     after writing `started` so the test knows the call is in flight.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, config=None) -> None:
         self.dir = Path(os.environ["FAKE_SMS_DIR"])
         self.sleep = float(os.environ.get("FAKE_SMS_SLEEP", "0"))
 
-    def send(self, phone: str, text: str, out_id: str) -> str:
+    def send(self, message) -> str:
+        out_id = message.out_id
         with (self.dir / "calls.log").open("a") as calls:
             calls.write(out_id + "\n")
         delivered = self.dir / "delivered.log"

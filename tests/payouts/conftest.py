@@ -3,6 +3,7 @@
 import pytest
 
 from devtools.sandbox.server import SandboxServer
+from tests.payouts.provider_fakes import FakeAlipay, FakeWechatPay
 from tests.payouts.support import TEST_SECRET
 
 
@@ -28,3 +29,36 @@ def gateway(app, sandbox):
         PAYOUT_NOTIFY_BASE_URL="http://127.0.0.1:9",
     )
     return sandbox
+
+
+def _point_at(app, fake, adapter: str) -> None:
+    routes = dict(app.config.get("PAYMENT_GATEWAY_ROUTES") or {})
+    routes[fake.route] = fake.settings()
+    adapters = dict(app.config.get("PAYMENT_GATEWAY_ADAPTERS") or {})
+    adapters[fake.route] = adapter
+    app.config.update(
+        PAYMENT_GATEWAY_ROUTES=routes,
+        PAYMENT_GATEWAY_ADAPTERS=adapters,
+        PAYOUT_MAX_FAILURES=3,
+        PAYOUT_RETRY_DELAYS=[1, 2, 3],
+        PAYOUT_QUERY_AFTER=0,
+        PAYOUT_NOTIFY_BASE_URL="http://127.0.0.1:9",
+    )
+
+
+@pytest.fixture
+def alipay(app):
+    """A STAND-IN Alipay open platform on 127.0.0.1, and the app's Alipay route pointed at it."""
+    fake = FakeAlipay().start()
+    _point_at(app, fake, "alipay-openapi")
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def wechatpay(app):
+    """A STAND-IN WeChat Pay API v3 on 127.0.0.1, and the app's WeChat route pointed at it."""
+    fake = FakeWechatPay().start()
+    _point_at(app, fake, "wechatpay-v3")
+    yield fake
+    fake.close()
