@@ -8,28 +8,15 @@ The rules every adapter follows (and the services rely on):
   not have arrived, so the caller sends it again later with the SAME request number.
 - `parse_notification` checks the signature first and raises InvalidNotification if it is wrong.
 
-How a real provider plugs in
-----------------------------
-The adapters below speak the SANDBOX protocol (`python -m devtools.sandbox`): each one mirrors
-its provider's request fields and statuses (Alipay `out_request_no`, `refund_amount` in yuan,
-`REFUND_SUCCESS`; WeChat Pay v3 `out_refund_no`, amounts in fen, `SUCCESS`/`CLOSED`/`ABNORMAL`;
-the bank's `merchant_serial`, `SETTLED`/`RETURNED`) but signs with one HMAC key. For production:
-
-1. Write a class with the same three methods, e.g. `AlipayOpenApi(RefundGateway)`:
-   `submit` → `alipay.trade.refund` (RSA2-signed with the app private key, `out_request_no` =
-   `RefundOrder.request_no`, `notify_url` = `RefundOrder.notify_url`); `query` →
-   `alipay.trade.fastpay.refund.query` (success only when `refund_status == "REFUND_SUCCESS"`);
-   `parse_notification` → verify with the Alipay public key. WeChat Pay: `POST
-   /v3/refund/domestic/refunds` / `GET .../refunds/{out_refund_no}`, notifications verified with the
-   platform certificate (Wechatpay-Signature headers) and the resource decrypted with the APIv3 key.
-2. Point the route at it: `PAYMENT_GATEWAY_ADAPTERS = {"alipay": "mypkg.alipay:AlipayOpenApi"}`
-   (env: `REFUND_PAYMENT_GATEWAY_ADAPTERS='{"alipay": "mypkg.alipay:AlipayOpenApi"}'`).
-3. Give it its endpoint and credentials: `PAYMENT_GATEWAY_ROUTES = {"alipay": {"url": "https://openapi.alipay.com/gateway.do",
-   "merchant_id": "<app_id>", "secret": "<key or key file path>", "timeout": 10}}`; the adapter
-   receives them as `GatewaySettings` (anything extra lands in `settings.extra`).
-4. Register the notify URL `<PAYOUT_NOTIFY_BASE_URL>/payouts/notify/<route>` with the provider.
-The app refuses to start when an adapter cannot be imported or a gateway that is not on this machine has
-no secret (the development key is public).
+Adapters
+--------
+The adapters below (`AlipayGateway`, `WechatPayGateway`, `BankCardGateway`) speak the SANDBOX
+protocol (`python -m devtools.sandbox`), the development default: each mirrors its provider's fields
+and statuses but signs with one HMAC key. The real ones live in `portal.payouts.providers`
+(`alipay-openapi`, `wechatpay-v3`), and `manual` sends a route without an API to staff. A route
+is pointed at one with PAYMENT_GATEWAY_ADAPTERS (a short name or "package.module:Class") and
+configured with PAYMENT_GATEWAY_ROUTES; see docs/providers.md. The app refuses to start when an
+adapter cannot be built (import, keys) or, in production, when a route still uses a sandbox.
 """
 
 import json
