@@ -492,7 +492,7 @@ def notification_reply(route: str, result: NoticeResult, settings: PayoutSetting
     try:
         gateway = settings.gateway(route)
     except NoGateway:
-        return 404, "fail", "text/plain"
+        return 400, "fail", "text/plain"
     return gateway.notification_reply(result is not NoticeResult.REJECTED)
 
 
