@@ -120,6 +120,8 @@ def test_without_a_bank_api_the_payout_goes_to_staff_visibly(app, db, tmp_path):
     assert case.state == CaseState.MANUAL and case.events[-1].reason == "NO_GATEWAY_API"
     assert payout_id in [p.id for p in manual.staff_queue().to_pay]
     # Nothing was sent, so staff may pay by hand.
+    staff_id = new_staff().id
+    db.session.commit()
     record = manual.TransferRecord("BANK-REF-1", "", _proof())
-    manual.record_transfer(payout_id, new_staff().id, record, LocalStorage(str(tmp_path)), settings())
+    manual.record_transfer(payout_id, staff_id, record, LocalStorage(str(tmp_path)), settings())
     assert fresh(Payout, payout_id).state == PayoutState.SUCCEEDED
