@@ -24,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
         # Behind HTTPS-terminating proxies: believe their X-Forwarded-* so that url_for and cookies see https.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from portal import embed, errors, i18n, ops, security
+    from portal import embed, errors, i18n, ops, security, shell
     from portal.evidence import stores
     from portal.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     stores.init_app(app)
     ops.init_app(app)
+    shell.init_app(app)
     _register_template_helpers(app)
     _import_models()
     _register_blueprints(app)

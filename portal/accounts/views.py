@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from portal.accounts import services
 from portal.accounts.forms import PhoneSignInForm, StaffSignInForm
+from portal.accounts.guards import customer_required
 from portal.accounts.handoff import HandoffError
 from portal.extensions import login_manager
 from portal.i18n import current_locale_code
@@ -141,6 +142,13 @@ def sign_out():
         session["lang"] = lang
     flash(_l("You have signed out."), "info")
     return redirect(url_for("accounts.staff_sign_in" if staff else "accounts.sign_in"), 303)
+
+
+@bp.get("/me")
+@customer_required
+def me():
+    """我的: the customer's own page (number, notification settings, language, sign-out)."""
+    return render("accounts/me.html")
 
 
 @bp.route("/staff/login", methods=["GET", "POST"])

@@ -48,11 +48,19 @@ def app_page(phone_page, js_enabled: bool = True):
 
 
 def assert_embedded(page) -> None:
-    """No header, footer or language switch; the top bar leads back to the order list and can close."""
+    """No site header or language switch; the title bar names the page and closes; a root page carries the tab
+    bar to every customer page, any other page has a back arrow to its parent."""
     for chrome in (".site-header", ".site-footer", ".lang-switch"):
         assert page.locator(chrome).count() == 0, (chrome, page.url)
+    assert page.locator(".embed-bar .titlebar-title").inner_text().strip(), page.url
     back = page.locator(".embed-bar a.embed-back")
-    assert back.get_attribute("href") == "/orders" and back.is_visible(), page.url
+    if back.count():
+        assert back.get_attribute("href").startswith("/") and back.is_visible(), page.url
+    else:
+        tabs = page.locator(".tabbar a")
+        assert [tabs.nth(i).get_attribute("href") for i in range(tabs.count())] == [
+            "/orders", "/refunds", "/messages", "/me"
+        ], page.url
     assert page.locator(".embed-bar a.embed-close").is_visible()
 
 
@@ -101,7 +109,7 @@ def test_from_hand_off_to_a_submitted_case_inside_the_app(phone_page, live_serve
         files=[{"name": "screenshot.jpg", "mimeType": "image/jpeg", "buffer": screenshot()}]
     )
     page.locator(f"#item-{ITEM}-body .tick").wait_for()
-    page.locator(".wizard-nav a.primary").click()
+    page.locator(".actionbar a.primary").click()
 
     page.wait_for_url("**/refund/review")
     assert_embedded(page)
@@ -125,8 +133,12 @@ def test_from_hand_off_to_a_submitted_case_inside_the_app(phone_page, live_serve
     page.wait_for_timeout(700)
     assert [m["id"] for m in messages].count(submitted["id"]) == 1
 
-    # The way back, then closing: the APP hears "close" and the page stays where it is.
+    # The way back goes to the parent (退款记录), then the tab bar to 我的订单; closing: the APP hears "close"
+    # and the page stays where it is.
     page.locator(".embed-bar a.embed-back").click()
+    page.wait_for_url("**/refunds")
+    assert_embedded(page)
+    page.locator(".tabbar a[href='/orders']").click()
     page.wait_for_url("**/orders")
     page.locator(".embed-bar a.embed-close").click()
     assert wait_for(messages, "close", page)["payload"] == {"from": "/orders"}

@@ -77,7 +77,7 @@ def test_find_order_apply_upload_submit(phone_page, live_server, locale, js_enab
         item.locator("form.evidence-upload button[type=submit]").click()
     page.locator(f"#item-{ITEM}-body img").wait_for()
     assert page.locator(f"#item-{ITEM}-body .tick").count() == 1
-    page.locator(".wizard-nav a.primary").click()
+    page.locator(".actionbar a.primary").click()
 
     # Step 4: review and submit; the customer lands on the case's page.
     page.wait_for_url("**/refund/review")

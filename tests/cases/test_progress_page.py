@@ -54,7 +54,7 @@ def test_full_page_without_htmx_and_fragment_with_it(client, customer):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "<html" in html and "Refund progress" in html
-    assert 'id="case-live"' in html and "Refund records" in html  # header link to 退款记录
+    assert 'id="case-live"' in html and 'class="titlebar-back" href="/refunds"' in html  # back to 退款记录
     assert "Decision due by" in html and "(Beijing time)" in html
     assert ">Refresh</a>" in html  # the JavaScript-off way to update
     assert "HX-Request" in page.headers["Vary"]

@@ -39,4 +39,4 @@ def bridge_events(page: str) -> list[tuple[str, dict]]:
 def is_embedded(page: str) -> bool:
     """Embed chrome only: the top bar, and none of the site's header, footer or language switch."""
     chrome = ("site-header", "site-footer", "lang-switch")
-    return 'class="embed-bar"' in page and not any(name in page for name in chrome)
+    return 'class="titlebar embed-bar"' in page and not any(name in page for name in chrome)

@@ -22,8 +22,9 @@ def test_the_hand_off_opens_the_portal_without_site_chrome(client, world):
     assert response.headers["Location"] == "/orders"
     page = client.get("/orders").get_data(as_text=True)
     assert is_embedded(page)
-    assert re.search(r'<body[^>]*class="embed"', page)
-    assert 'href="/orders"' in page and 'aria-current="page"' in page
+    assert re.search(r'<body[^>]*class="[^"]*\bembed\b', page)
+    # 我的订单 is a root page: no back arrow; its tab is current in the tab bar.
+    assert "titlebar-back" not in page and re.search(r'href="/orders" aria-current="page"', page)
     assert 'href="/embed/close" data-bridge-close' in page
     assert "js/bridge.js" in page
     # The APP's language, and no way to change it here.
@@ -37,23 +38,33 @@ def test_the_app_language_chinese(client, world):
 
 
 @pytest.mark.parametrize(
-    "path",
+    ("path", "parent"),
     [
-        "/orders",
-        "/orders?q=%E7%8E%8B",
-        "/orders/{order_id}",
-        "/orders/{order_id}/refund",
-        "/embed/close",
-        "/no-such-page",
+        ("/orders", None),
+        ("/orders?q=%E7%8E%8B", None),
+        ("/refunds", None),
+        ("/messages", None),
+        ("/me", None),
+        ("/messages/settings", "/me"),
+        ("/orders/{order_id}", "/orders"),
+        ("/orders/{order_id}/refund", "/orders/{order_id}"),
+        ("/embed/close", "/orders"),
+        ("/no-such-page", "/orders"),
     ],
 )
-def test_embed_mode_survives_navigation_and_every_page_leads_back(client, first_order, path):
+def test_embed_mode_survives_navigation_and_every_page_leads_back(client, first_order, path, parent):
+    """Root pages (the tabs) carry the tab bar to every customer page; the others go back to their parent."""
     enter_from_app(client)
     response = client.get(path.format(**first_order))
     page = response.get_data(as_text=True)
     assert response.status_code in (200, 404)
     assert is_embedded(page), path
-    assert re.search(r'<a class="embed-back" href="/orders"', page)
+    if parent is None:
+        assert 'class="tabbar"' in page and "titlebar-back" not in page
+        for root in ("/orders", "/refunds", "/messages", "/me"):
+            assert f'href="{root}"' in page
+    else:
+        assert f'<a class="titlebar-back embed-back" href="{parent.format(**first_order)}" data-back>' in page
     assert "<script>" not in page  # CSP: no inline script, the bridge reads data attributes
 
 
@@ -68,8 +79,8 @@ def test_embed_mode_is_kept_on_the_next_request_of_the_session(client, world):
 
 def test_embed_mode_ends_at_sign_out(app, client, world):
     enter_from_app(client)
-    orders = client.get("/orders").get_data(as_text=True)
-    assert 'class="embed-footer"' in orders and 'action="/logout"' in orders  # sign-out is offered
+    me = client.get("/me").get_data(as_text=True)
+    assert 'action="/logout"' in me  # sign-out is offered on 我的
     response = client.post("/logout")
     assert response.status_code == 303 and response.headers["Location"].endswith("/login")
     page = client.get("/login").get_data(as_text=True)
