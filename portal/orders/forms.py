@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -31,6 +31,8 @@ class OrderSearchForm(FlaskForm):
         validators=[Optional()],
         default="",
     )
+
+    tab = HiddenField()  # the status tab (全部 / 可退款 / 退款中 / 已退款), kept while searching
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

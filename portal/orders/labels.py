@@ -36,6 +36,30 @@ DELIVERY = {
 }
 
 
+# The tabs of 我的订单, in order ("" is 全部).
+ORDER_TABS = (
+    ("", _l("All")),
+    ("refundable", _l("Refundable")),
+    ("in_progress", _l("Refunding")),
+    ("refunded", _l("Refunded")),
+)
+
+# The small picture beside an order (an inline icon of shell/_icons.html) by category.
+CATEGORY_ICON = {
+    Category.GAME_CARD: "card",
+    Category.PHONE_TOPUP: "phone",
+    Category.SOFTWARE: "software",
+    Category.GAME_ITEM: "game",
+}
+
+
+def order_status_tone(order) -> str:
+    """The badge colour of order_status: refunded is calm, abnormal warns, the rest is plain."""
+    if order.refunded_fen:
+        return "calm"
+    return "warn" if order.abnormal else "plain"
+
+
 def order_status(order) -> str:
     """The one status a customer sees first: refunded or abnormal override fulfilment."""
     if order.refunded_fen and order.refunded_fen >= order.amount_fen:

@@ -1,5 +1,6 @@
 """Finding a customer's orders: by number, product name, date range and status, newest first."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -7,11 +8,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from portal.cases.models import RefundCase
 from portal.extensions import db
 from portal.orders.models import Order, Product
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 STATUS_FILTERS = ("completed", "shipped", "credited", "refunded", "abnormal")
+# The tabs of 我的订单 a query can select in SQL; "refundable" needs the refund rules (see verdicts).
+TABS = ("refundable", "in_progress", "refunded")
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,7 @@ class OrderQuery:
     date_from: date | None = None
     date_to: date | None = None
     status: str = ""
+    tab: str = ""  # one of TABS, or "" for every order
     page: int = 1
 
 
@@ -87,12 +92,31 @@ def _filtered(customer_id: int, query: OrderQuery) -> Select:
     if query.status:
         condition = _status_condition(query.status)
         stmt = stmt.where(condition if condition is not None else false())
+    if query.tab == "refunded":
+        stmt = stmt.where(Order.refunded_fen > 0)
+    elif query.tab == "in_progress":
+        stmt = stmt.where(Order.id.in_(select(RefundCase.order_id).where(RefundCase.is_open.is_(True))))
+    elif query.tab == "refundable":  # the rules decide; at least nothing fully refunded or with an open case
+        stmt = stmt.where(
+            Order.refunded_fen < Order.amount_fen,
+            Order.id.not_in(select(RefundCase.order_id).where(RefundCase.is_open.is_(True))),
+        )
     return stmt
 
 
-def search_orders(customer_id: int, query: OrderQuery, per_page: int) -> OrderPage:
-    """One page of the customer's matching orders, newest first."""
+Keep = Callable[[list[Order]], list[Order]]
+
+
+def search_orders(customer_id: int, query: OrderQuery, per_page: int, keep: Keep | None = None) -> OrderPage:
+    """One page of the customer's matching orders, newest first. `keep` is a filter only Python can apply (the
+    refund rules): it sees every match, and the page is cut from what it keeps."""
     stmt = _filtered(customer_id, query)
+    if keep is not None:
+        newest_first = stmt.order_by(Order.paid_at.desc(), Order.id.desc())
+        kept = keep(list(db.session.scalars(newest_first.options(selectinload(Order.product)))))
+        pages = max((len(kept) + per_page - 1) // per_page, 1)
+        page = min(max(query.page, 1), pages)
+        return OrderPage(kept[(page - 1) * per_page : page * per_page], page, pages, len(kept))
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(query.page, 1), pages)

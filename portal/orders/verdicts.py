@@ -1,6 +1,6 @@
 """Refund badges for a page of orders: the policy in force applied to each, with one query for open cases."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -32,6 +32,16 @@ def open_cases_by_order(order_ids: Sequence[int]) -> dict[int, int]:
         )
     )
     return {order_id: case_id for order_id, case_id in rows}
+
+
+def refundable_only(rules: RuleSet, now: datetime) -> Callable[[list[Order]], list[Order]]:
+    """A filter for 我的订单's 可退款 tab: the orders whose badge reads 'refundable up to ¥X'."""
+
+    def keep(orders: list[Order]) -> list[Order]:
+        verdicts = verdicts_for(orders, rules, now)
+        return [order for order in orders if verdicts[order.id].state == "refundable"]
+
+    return keep
 
 
 def verdicts_for(orders: Sequence[Order], rules: RuleSet, now: datetime) -> dict[int, engine.OrderVerdict]:

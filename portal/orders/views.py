@@ -9,13 +9,13 @@ from portal.clock import utcnow
 from portal.i18n import current_locale_code
 from portal.orders import labels
 from portal.orders.forms import OrderSearchForm
-from portal.orders.search import OrderQuery, get_customer_order, search_orders
-from portal.orders.verdicts import policy_in_force, verdicts_for
+from portal.orders.search import TABS, OrderQuery, get_customer_order, search_orders
+from portal.orders.verdicts import policy_in_force, refundable_only, verdicts_for
 from portal.policy import engine
 from portal.policy.facts import order_facts
 from portal.policy.texts import category_summary
 from portal.refunds.drafts import find_draft
-from portal.refunds.links import case_page_url
+from portal.refunds.links import case_page_url, wizard_url
 from portal.rendering import render
 
 bp = Blueprint("orders", __name__)
@@ -37,13 +37,22 @@ def my_orders():
         date_from=form.date_from.data if valid else None,
         date_to=form.date_to.data if valid else None,
         status=(form.status.data or "") if valid else "",
+        tab=form.tab.data if form.tab.data in TABS else "",
         page=request.args.get("page", 1, type=int),
     )
-    result = search_orders(current_user.id, query, current_app.config["ORDERS_PER_PAGE"])
     _, rules = policy_in_force()
+    keep = refundable_only(rules, utcnow()) if query.tab == "refundable" else None
+    result = search_orders(current_user.id, query, current_app.config["ORDERS_PER_PAGE"], keep)
     badges = verdicts_for(result.orders, rules, utcnow())
     return render(
-        "orders/list.html", "results", status=200 if valid else 422, form=form, result=result, badges=badges
+        "orders/list.html",
+        "results",
+        status=200 if valid else 422,
+        form=form,
+        result=result,
+        badges=badges,
+        tab=query.tab,
+        tabs=labels.ORDER_TABS,
     )
 
 
@@ -61,6 +70,7 @@ def order_detail(order_id: int):
     verdict = engine.verdict(facts, rules, now)
     # Each refund type the category offers, so "why not" and "from when" can be precise.
     assessments = [engine.assess(facts, t, rules, now) for t in engine.offered_types(facts, rules, now)]
+    draft = find_draft(current_user.id, order.id) if verdict.state == "refundable" else None
     return render(
         "orders/detail.html",
         order=order,
@@ -68,5 +78,6 @@ def order_detail(order_id: int):
         assessments=assessments,
         summary=category_summary(version, current_locale_code(), order.category),
         open_case_url=case_page_url(open_case.id) if open_case else None,
-        draft=find_draft(current_user.id, order.id) if verdict.state == "refundable" else None,
+        draft=draft,
+        apply_url=wizard_url(order.id, draft),
     )

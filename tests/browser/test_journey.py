@@ -97,7 +97,7 @@ def test_credited_top_up_says_why_not(phone_page, live_server, locale, js_enable
     page.goto(f"/orders?lang={lang}")
     search(page, "中国移动", js_enabled)
     first = page.locator(".order-list li").first
-    first.locator(".refund-badge.bad").wait_for()
+    first.locator(".refund-badge.warn").wait_for()
     first.locator("a.row").click()
     page.wait_for_url(re.compile(r"/orders/\d+$"))
     refund = page.locator("#refund")

@@ -102,7 +102,7 @@ def test_results_fragment_for_htmx_and_full_page_otherwise(journey):
 
 
 def _row(html: str, number: str) -> str:
-    return html.split(number, 1)[1].split("</li>", 1)[0]
+    return html.split('id="order-results"', 1)[1].split(number, 1)[1].split("</li>", 1)[0]
 
 
 def test_badges_refundable_not_refundable_in_progress_refunded(journey):
@@ -186,3 +186,19 @@ def test_another_customers_order_is_not_found(journey, other_order_id):
 def test_orders_need_a_signed_in_customer(client):
     response = client.get("/orders")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_order_tabs_split_the_orders_by_refund_state(journey):
+    from tests.lifecycle.factories import open_case
+
+    open_case(journey.customer_id, None)
+    counts = {}
+    tabs = {"": "All", "refundable": "Refundable", "in_progress": "Refunding"}
+    tabs["refunded"] = "Refunded"
+    for tab, label in tabs.items():
+        page = journey.get(f"/orders?tab={tab}&lang=en").get_data(as_text=True)
+        counts[tab] = int(re.search(r"(\d+) orders?<", page).group(1))
+        assert re.search(rf'aria-current="page">{label}</a>', page), tab
+    assert counts["in_progress"] == 1 and counts["refunded"] >= 1 and 0 < counts["refundable"] < counts[""]
+    refundable = journey.get("/orders?tab=refundable&lang=en").get_data(as_text=True)
+    assert "Not refundable" not in refundable and "Refund in progress</span>" not in refundable

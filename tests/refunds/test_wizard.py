@@ -320,3 +320,16 @@ def test_another_customers_wizard_and_draft_are_not_found(journey, other_order_i
     assert journey.post(f"/orders/{order_id}/refund/evidence/{public_id}/remove").status_code == 404
     assert journey.get(f"/evidence/{public_id}").status_code == 404
     assert journey.get(f"/evidence/{public_id}/thumb").status_code == 404
+
+
+def test_apply_for_refund_resumes_at_the_step_left(journey):
+    order_id = journey.orders["game_card_system_fault"]
+    page = journey.get(f"/orders/{order_id}?lang=en").get_data(as_text=True)
+    assert f'href="/orders/{order_id}/refund">Apply for refund<' in page
+    journey.choose(order_id, "not_received")
+    page = journey.get(f"/orders/{order_id}?lang=en").get_data(as_text=True)
+    assert f'href="/orders/{order_id}/refund/reason">Continue my request<' in page
+    journey.describe(order_id, "卡密一直没有收到。", "100.00")
+    page = journey.get(f"/orders/{order_id}?lang=en").get_data(as_text=True)
+    assert f'href="/orders/{order_id}/refund/evidence">Continue my request<' in page
+
