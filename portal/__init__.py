@@ -24,9 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
         # Behind HTTPS-terminating proxies: believe their X-Forwarded-* so that url_for and cookies see https.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from portal import embed, errors, i18n, ops, security, shell
+    from portal import assets, embed, errors, i18n, ops, security, shell
     from portal.evidence import stores
-    from portal.extensions import csrf, db, limiter, login_manager, migrate
+    from portal.extensions import compress, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
@@ -40,6 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
     stores.init_app(app)
     ops.init_app(app)
     shell.init_app(app)
+    assets.init_app(app)
+    compress.init_app(app)
     _register_template_helpers(app)
     _import_models()
     _register_blueprints(app)

@@ -66,6 +66,10 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None
     ORDERS_PER_PAGE = 10
     PASSWORD_HASH_METHOD = "scrypt"
+    # Flask-Compress: HTML and fragments compressed (brotli, else gzip); static files come precompressed.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_LEVEL = 6
     PROGRESS_POLL_SECONDS = 8  # how often an open 退款进度 page asks for news (htmx)
     # Payouts (portal/payouts): the SANDBOX gateway by default; see the README for real providers.
     PAYMENT_GATEWAY_URL = "http://127.0.0.1:5055"

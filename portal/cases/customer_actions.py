@@ -69,8 +69,7 @@ def _into_review_for_appeal(case: RefundCase) -> None:
 
 def send_evidence_back(case: RefundCase, customer_id: int, now: datetime) -> None:
     """补充材料 done: back to review with a fresh deadline; raises MissingEvidence if an item lacks a file."""
-    since = requested_at(case.id)
-    fresh = [f for f in case.evidence if f.removed_at is None and (since is None or f.uploaded_at >= since)]
+    fresh = fresh_evidence(case)
     if set(case.requested_items or []) - {f.checklist_key for f in fresh}:
         raise MissingEvidence()
     due = max(case.review_due_at or now, deadlines.add_working_days(now, RESUMED_REVIEW_WORKING_DAYS))
@@ -84,6 +83,12 @@ def send_evidence_back(case: RefundCase, customer_id: int, now: datetime) -> Non
         customer_id,
         data={"files": [f.public_id for f in fresh], "due": due.isoformat()},
     )
+
+
+def fresh_evidence(case: RefundCase) -> list:
+    """The case's files added since the reviewer last asked for more: only these answer the request."""
+    since = requested_at(case.id)
+    return [f for f in case.evidence if f.removed_at is None and (since is None or f.uploaded_at >= since)]
 
 
 def requested_at(case_id: int) -> datetime | None:

@@ -98,6 +98,7 @@ def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = 
         poll_seconds=current_app.config["PROGRESS_POLL_SECONDS"],
         requested=list(zip(case.requested_items or [], labels, strict=False)),
         evidence=[f for f in case.evidence if f.removed_at is None],
+        fresh_evidence=actions.fresh_evidence(case) if progress.Action.ADD_EVIDENCE in view.actions else [],
         policy=None if wants_fragment() else texts_for_case(case, locale),  # the page shows it, polls do not
         errors=errors or {},
         form=form or {},
@@ -210,7 +211,8 @@ def add_evidence(case_id: int) -> Response:
     if progress.Action.ADD_EVIDENCE not in _allowed(case):
         return _changed_meanwhile(case_id)
     item = request.form.get("item", "")
-    file = request.files.get("file")
+    # The camera and the gallery are two inputs of the form: the first with a file counts.
+    file = next((f for f in request.files.getlist("file") if f.filename), None)
     if item not in (case.requested_items or []):
         return _evidence_error(case, _("Choose what this file shows."), item)
     if file is None or not file.filename:

@@ -48,7 +48,8 @@ def test_without_javascript_refresh_link_and_withdraw_work(phone_page, live_serv
     page.wait_for_url(f"**/cases/{case_id}")
     assert page.locator(".case-state").inner_text() == "Withdrawn"
     assert "Your refund request was withdrawn." in page.locator(".flash").inner_text()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Refund records").click()
+    page.locator(".titlebar-back").click()  # the progress page's parent: 退款记录
+    page.wait_for_url("**/refunds")
     assert page.locator(".record-state").first.inner_text() == "Withdrawn"
 
 

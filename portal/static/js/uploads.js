@@ -1,5 +1,7 @@
-// Evidence uploads in the refund wizard: one request per file with a progress bar, the checklist item
-// redrawn from the server's answer (thumbnails, ticks, errors), remove/replace without a reload.
+// Evidence uploads (申请退款's 凭证 step and 退款进度's 待补充材料): one request per file, each file a row with
+// its state (waiting, a percentage, failed) and a cancel button; a warning before leaving the page while
+// files are still going. The checklist item is redrawn from the server's answer (thumbnails, ticks,
+// errors); where the server answers with HX-Redirect instead (退款进度), the page moves on once all are done.
 // Without this file every form still works as a plain multipart POST.
 (function () {
   "use strict";
@@ -8,47 +10,79 @@
 
   // One upload at a time: each answer redraws the whole item, so answers must arrive in order.
   var queue = [];
-  var busy = false;
+  var active = null;
+  var moveTo = null;
 
   // Everything a job needs is read when the file is chosen: the form itself may be redrawn meanwhile.
   function describe(form) {
-    var section = form.closest(".evidence-item");
-    var main = section ? section.querySelector("form.evidence-upload") : form;
+    var section = form.closest(".evidence-item, .case-action");
+    var main = section ? section.querySelector("form[data-max-bytes]") || form : form;
     var fields = [];
-    form.querySelectorAll("input[type=hidden]").forEach(function (input) {
+    form.querySelectorAll("input[type=hidden], select").forEach(function (input) {
       fields.push([input.name, input.value]);
     });
+    function msg(name, fallback) {
+      return main.getAttribute("data-msg-" + name) || fallback;
+    }
     return {
       action: form.action,
       fields: fields,
       target: form.getAttribute("data-target"),
       list: section ? section.querySelector(".upload-progress") : null,
       maxBytes: parseInt(main.getAttribute("data-max-bytes") || "0", 10),
-      tooLarge: main.getAttribute("data-msg-too-large") || "",
-      failed: main.getAttribute("data-msg-failed") || "",
-      retry: main.getAttribute("data-msg-retry") || "↻",
-      dismiss: main.getAttribute("data-msg-dismiss") || "×",
+      tooLarge: msg("too-large", ""),
+      failed: msg("failed", ""),
+      retry: msg("retry", "↻"),
+      dismiss: msg("dismiss", "×"),
+      waiting: msg("waiting", "…"),
+      cancel: msg("cancel", "×"),
     };
   }
 
-  function newRow(where, file) {
+  function rowButton(row, label, onClick) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link-button upload-action";
+    button.textContent = label;
+    button.addEventListener("click", onClick);
+    row.append(button);
+    return button;
+  }
+
+  function newRow(job) {
+    var where = job.where;
     var row = document.createElement("li");
-    row.className = "upload-row";
+    row.className = "upload-row waiting";
     var name = document.createElement("span");
     name.className = "upload-name";
-    name.textContent = file.name;
+    name.textContent = job.file.name;
     var bar = document.createElement("progress");
     bar.max = 100;
-    bar.value = 0;
-    bar.setAttribute("aria-label", file.name);
+    bar.setAttribute("aria-label", job.file.name);
     var status = document.createElement("span");
     status.className = "upload-status";
     status.setAttribute("role", "status");
+    status.textContent = where.waiting;
     row.append(name, bar, status);
+    var cancel = rowButton(row, where.cancel, function () {
+      cancelJob(job);
+    });
     if (where.list) {
       where.list.append(row);
     }
-    return { row: row, bar: bar, status: status };
+    return { row: row, bar: bar, status: status, cancel: cancel };
+  }
+
+  function cancelJob(job) {
+    job.cancelled = true;
+    job.view.row.remove();
+    var index = queue.indexOf(job);
+    if (index >= 0) {
+      queue.splice(index, 1);
+    }
+    if (active === job && job.xhr) {
+      job.xhr.abort(); // its abort handler moves on to the next file
+    }
   }
 
   // Swap in the item as the server drew it; its error lines are returned (they go in the file's row,
@@ -58,34 +92,26 @@
     template.innerHTML = html;
     var fresh = template.content.querySelector(".item-body");
     var target = where.target ? document.querySelector(where.target) : null;
-    if (!fresh || !target) {
-      return [];
-    }
-    var errors = Array.prototype.map.call(fresh.querySelectorAll(".error"), function (el) {
+    var errors = Array.prototype.map.call(template.content.querySelectorAll(".error"), function (el) {
       el.remove();
       return el.textContent.trim();
     });
-    target.replaceWith(fresh);
-    if (window.htmx) {
-      window.htmx.process(fresh);
+    if (fresh && target) {
+      target.replaceWith(fresh);
+      if (window.htmx) {
+        window.htmx.process(fresh);
+      }
     }
     return errors;
-  }
-
-  function rowButton(row, label, onClick) {
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "link-button";
-    button.textContent = label;
-    button.addEventListener("click", onClick);
-    row.append(button);
   }
 
   // A refused file (wrong type, too large) can only be dismissed; a lost connection can be retried.
   function fail(job, message, retryable) {
     var view = job.view;
+    view.row.classList.remove("waiting", "sending");
     view.row.classList.add("failed");
     view.bar.remove();
+    view.cancel.remove();
     view.status.textContent = message;
     if (retryable) {
       rowButton(view.row, job.where.retry, function () {
@@ -99,7 +125,11 @@
   }
 
   function finish(job, xhr) {
-    if (xhr.status === 200 || xhr.status === 422) {
+    var redirect = xhr.getResponseHeader("HX-Redirect");
+    if (xhr.status === 200 && redirect) {
+      moveTo = redirect;
+      job.view.row.remove();
+    } else if (xhr.status === 200 || xhr.status === 422) {
       var errors = redraw(job.where, xhr.responseText);
       if (xhr.status === 200) {
         job.view.row.remove();
@@ -124,15 +154,22 @@
     });
     data.append("file", job.file, job.file.name);
     var xhr = new XMLHttpRequest();
+    job.xhr = xhr;
     xhr.open("POST", job.where.action);
-    // The server answers the checklist item's fragment, as it does for htmx.
+    // The server answers the checklist item's fragment (or HX-Redirect), as it does for htmx.
     xhr.setRequestHeader("HX-Request", "true");
     if (token) {
       xhr.setRequestHeader("X-CSRFToken", token);
     }
+    job.view.row.classList.remove("waiting");
+    job.view.row.classList.add("sending");
+    job.view.status.textContent = "0%";
+    job.view.bar.value = 0;
     xhr.upload.addEventListener("progress", function (event) {
       if (event.lengthComputable) {
-        job.view.bar.value = Math.round((event.loaded / event.total) * 100);
+        var pct = Math.round((event.loaded / event.total) * 100);
+        job.view.bar.value = pct;
+        job.view.status.textContent = pct + "%";
       }
     });
     xhr.addEventListener("load", function () {
@@ -143,27 +180,29 @@
       fail(job, job.where.failed, true);
       next();
     });
+    xhr.addEventListener("abort", next);
     xhr.send(data);
   }
 
   function next() {
-    busy = false;
-    var job = queue.shift();
-    if (job) {
-      busy = true;
-      send(job);
+    active = queue.shift() || null;
+    if (active) {
+      send(active);
+    } else if (moveTo) {
+      window.location.assign(moveTo);
     }
   }
 
   function enqueue(where, file) {
-    var job = { where: where, file: file, view: newRow(where, file) };
+    var job = { where: where, file: file, cancelled: false, xhr: null };
+    job.view = newRow(job);
     if (where.maxBytes && file.size > where.maxBytes) {
       // Refused here, so the phone does not spend minutes sending a file the server would refuse.
       fail(job, where.tooLarge, false);
       return;
     }
     queue.push(job);
-    if (!busy) {
+    if (!active) {
       next();
     }
   }
@@ -182,5 +221,13 @@
       enqueue(where, file);
     });
     input.value = "";
+  });
+
+  // Leaving while files are still going would drop them: the browser asks first.
+  window.addEventListener("beforeunload", function (event) {
+    if (active || queue.length) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
   });
 })();
