@@ -15,7 +15,7 @@ from portal.demo.builder import DEMO_PHONE
 from portal.extensions import db
 from portal.orders.models import Order
 from tests.browser.conftest import sign_in_by_sms
-from tests.lifecycle.factories import advance, open_case
+from tests.factories import advance, open_case_for
 
 pytestmark = pytest.mark.browser
 WIDTHS = (320, 360, 414)
@@ -55,7 +55,7 @@ def customer_pages(live_server, page) -> dict[str, str]:
     page.wait_for_url("**/orders")
     with live_server.app.app_context():
         customer_id = db.session.scalar(select(Customer.id).where(Customer.phone == DEMO_PHONE))
-        case_id = open_case(customer_id)
+        case_id = open_case_for(customer_id).id
         request = "请补充充值记录截图，需显示订单号 ZS2026120100000001 与金额。"
         advance(case_id, S.EVIDENCE_RECEIVED, S.UNDER_REVIEW, S.MORE_EVIDENCE, evidence_request=request)
         mine = select(Order).where(Order.customer_id == customer_id).order_by(Order.id)

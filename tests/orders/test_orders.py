@@ -11,6 +11,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.orders.models import Order
 from tests.conftest import htmx_headers
+from tests.factories import open_case_for
 
 
 def listed_numbers(html: str) -> list[str]:
@@ -189,9 +190,7 @@ def test_orders_need_a_signed_in_customer(client):
 
 
 def test_order_tabs_split_the_orders_by_refund_state(journey):
-    from tests.lifecycle.factories import open_case
-
-    open_case(journey.customer_id, None)
+    open_case_for(journey.customer_id, None)
     counts = {}
     tabs = {"": "All", "refundable": "Refundable", "in_progress": "Refunding"}
     tabs["refunded"] = "Refunded"
