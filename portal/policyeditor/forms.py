@@ -42,8 +42,9 @@ def slot_form_class(evidence_keys: list[str], has_unactivated: bool, has_trial: 
     fields: dict[str, object] = {}
     for lang in LANGS:
         fields[f"hint_{lang}"] = TextAreaField(_l("Hint (Markdown)"), [InputRequired(), Length(max=HINT_MAX)])
-        for key in evidence_keys:
-            fields[f"item_{key}_{lang}"] = TextAreaField(key, [InputRequired(), Length(max=ITEM_MAX)])
+        for number, key in enumerate(evidence_keys, 1):
+            label = _l("Evidence item %(number)s", number=number)
+            fields[f"item_{key}_{lang}"] = TextAreaField(label, [InputRequired(), Length(max=ITEM_MAX)])
     for key in evidence_keys:
         fields[f"required_{key}"] = BooleanField(_l("Required"))
     fields["allowed"] = BooleanField(_l("Offered to customers"))

@@ -1,6 +1,8 @@
 """Browser tests: real Chromium (Debian's) through Playwright, against the app served on 127.0.0.1."""
 
+import os
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -159,3 +161,11 @@ def sign_in_by_sms(page, live_server, phone: str = "13800138000") -> None:
     assert code, "no sign-in code was sent"
     page.locator("input[name=code]").fill(code)
     page.locator("button[name=action][value=verify]").click()
+
+
+def save_screenshot(page, name: str) -> None:
+    """With SCREENSHOTS set to a folder (scripts/screenshots), keep what the page looks like as <name>.png."""
+    folder = os.environ.get("SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))

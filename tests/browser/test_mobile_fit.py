@@ -4,7 +4,6 @@ folder, the walk also saves what it saw there (scripts/screenshots)."""
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,13 +13,14 @@ from portal.cases.states import CaseState
 from portal.demo.builder import DEMO_PHONE
 from portal.extensions import db
 from portal.orders.models import Order
-from tests.browser.conftest import sign_in_by_sms
+from tests.browser.conftest import save_screenshot, sign_in_by_sms
 from tests.factories import advance, open_case_for
 
 pytestmark = pytest.mark.browser
 WIDTHS = (320, 360, 414)
 LANGS = ("zh_CN", "en")
 SHOTS = os.environ.get("SCREENSHOTS")
+EVERY_SHOT = bool(os.environ.get("SCREENSHOTS_EVERY"))  # every width, language and JS setting (for checking)
 S = CaseState
 
 # What scrolls sideways, for the failure message: elements whose right edge passes the screen's.
@@ -107,8 +107,8 @@ def test_every_customer_page_fits_the_phone_and_has_thumb_sized_targets(phone_pa
                 scroll = page.evaluate("document.documentElement.scrollWidth")
                 if scroll > width:
                     too_wide.append((lang, name, width, scroll, page.evaluate(WIDE_ELEMENTS)))
-                if SHOTS and width == 360 and js_enabled:
-                    Path(SHOTS).mkdir(parents=True, exist_ok=True)
-                    page.screenshot(path=str(Path(SHOTS) / f"{name}-{lang}.png"))
+                if SHOTS and (EVERY_SHOT or (width, lang, js_enabled) == (360, "zh_CN", True)):
+                    suffix = f"-{lang}-{width}{'' if js_enabled else '-nojs'}" if EVERY_SHOT else ""
+                    save_screenshot(page, f"{name}{suffix}")
     assert not too_wide, "\n".join(map(str, too_wide))
     assert not too_small, "\n".join(map(str, too_small))

@@ -14,7 +14,7 @@ from portal.cases.models import RefundCase
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.policy.kinds import RefundType
-from tests.browser.conftest import sign_in_by_sms
+from tests.browser.conftest import save_screenshot, sign_in_by_sms
 from tests.browser.test_smoke import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -68,6 +68,7 @@ def test_more_evidence_then_partial_approval(desktop_page, phone_page, live_serv
     row.get_by_role("link", name=number).click()
     reviewer.wait_for_url(f"**/staff/cases/{case_id}")
     expect(reviewer.locator(".case-badges")).to_contain_text("Overdue")
+    save_screenshot(reviewer, "staff-review")
 
     # Ask for more evidence, and confirm.
     reviewer.locator("details.decision-request_evidence > summary").click()
