@@ -55,6 +55,8 @@ def _register_template_helpers(app: Flask) -> None:
     from portal.money import format_fen
 
     app.jinja_env.globals.update(money=format_fen, format_fen=format_fen)
+    # A naive UTC datetime as a valid <time datetime> (whole seconds; HTML allows at most 3 fraction digits).
+    app.jinja_env.filters["iso_utc"] = lambda value: value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _import_models() -> None:

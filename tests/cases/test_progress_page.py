@@ -55,6 +55,10 @@ def test_full_page_without_htmx_and_fragment_with_it(client, customer):
     html = page.get_data(as_text=True)
     assert "<html" in html and "Refund progress" in html
     assert 'id="case-live"' in html and 'class="titlebar-back" href="/refunds"' in html  # back to 退款记录
+    # Valid HTML: htmx reads data-hx-* attributes; <time datetime> in whole seconds, UTC.
+    assert not re.search(r"\shx-[a-z]", html) and "data-hx-" in html
+    stamps = re.findall(r'datetime="([^"]*)"', html)
+    assert stamps and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", s) for s in stamps)
     assert "Decision due by" in html and "(Beijing time)" in html
     assert ">Refresh</a>" in html  # the JavaScript-off way to update
     assert "HX-Request" in page.headers["Vary"]
