@@ -3,6 +3,8 @@
 from flask import Flask, request
 from flask_login import current_user
 
+from portal.icons import icon
+
 # Root pages of the customer's shell, by endpoint: they show the tab bar and no back arrow.
 TABS = {
     "orders.my_orders": "orders",
@@ -20,4 +22,4 @@ def shell_tab() -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(shell_tab=shell_tab)
+    app.jinja_env.globals.update(shell_tab=shell_tab, icon=icon)

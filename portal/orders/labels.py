@@ -44,7 +44,7 @@ ORDER_TABS = (
     ("refunded", _l("Refunded")),
 )
 
-# The small picture beside an order (an inline icon of shell/_icons.html) by category.
+# The small picture beside an order (an inline icon of portal/icons.py) by category.
 CATEGORY_ICON = {
     Category.GAME_CARD: "card",
     Category.PHONE_TOPUP: "phone",

@@ -1,9 +1,8 @@
-"""Every customer page on a phone, with real data: nothing wider than the screen at 320, 360 and 414 px in
-zh_CN and en, and every link and button a thumb-sized target (at least 44 × 44 px). With SCREENSHOTS set to a
-folder, the walk also saves what it saw there (scripts/screenshots)."""
+"""Every customer page (and sign-in) on a phone, with real data: nothing wider than the screen at 320, 360
+and 414 px in zh_CN and en, JavaScript on and off, and every link and button a thumb-sized target (at least
+44 × 44 px). With SCREENSHOTS set to a folder, the walk also saves what it saw there (scripts/screenshots)."""
 
 import os
-import re
 
 import pytest
 from sqlalchemy import select
@@ -89,6 +88,7 @@ def customer_pages(live_server, page) -> dict[str, str]:
 
 @pytest.mark.parametrize("js_enabled", [True, False], ids=["js", "no-js"])
 def test_every_customer_page_fits_the_phone_and_has_thumb_sized_targets(phone_page, live_server, js_enabled):
+    signed_out = phone_page(js_enabled=js_enabled)
     page = phone_page(js_enabled=True)
     pages = customer_pages(live_server, page)
     if not js_enabled:  # the same session, in a context without JavaScript
@@ -97,18 +97,24 @@ def test_every_customer_page_fits_the_phone_and_has_thumb_sized_targets(phone_pa
         page.context.add_cookies(cookies)
     too_wide, too_small = [], []
     for lang in LANGS:
+        check(signed_out, "sign-in", "/login", lang, js_enabled, too_wide, too_small)
         for name, path in pages.items():
-            page.set_viewport_size({"width": 360, "height": 740})
-            page.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
-            assert not re.search(r"/login", page.url), name
-            too_small += [(lang, name, *target) for target in page.evaluate(SMALL_TARGETS)]
-            for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 740})
-                scroll = page.evaluate("document.documentElement.scrollWidth")
-                if scroll > width:
-                    too_wide.append((lang, name, width, scroll, page.evaluate(WIDE_ELEMENTS)))
-                if SHOTS and (EVERY_SHOT or (width, lang, js_enabled) == (360, "zh_CN", True)):
-                    suffix = f"-{lang}-{width}{'' if js_enabled else '-nojs'}" if EVERY_SHOT else ""
-                    save_screenshot(page, f"{name}{suffix}")
+            check(page, name, path, lang, js_enabled, too_wide, too_small)
     assert not too_wide, "\n".join(map(str, too_wide))
     assert not too_small, "\n".join(map(str, too_small))
+
+
+def check(page, name: str, path: str, lang: str, js_enabled: bool, too_wide: list, too_small: list) -> None:
+    """One page in one language: its small targets at 360 px, its width at every phone width."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
+    assert name == "sign-in" or "/login" not in page.url, name
+    too_small += [(lang, name, *target) for target in page.evaluate(SMALL_TARGETS)]
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 740})
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        if scroll > width:
+            too_wide.append((lang, name, width, scroll, page.evaluate(WIDE_ELEMENTS)))
+        if SHOTS and (EVERY_SHOT or (width, lang, js_enabled) == (360, "zh_CN", True)):
+            suffix = f"-{lang}-{width}{'' if js_enabled else '-nojs'}" if EVERY_SHOT else ""
+            save_screenshot(page, f"{name}{suffix}")
