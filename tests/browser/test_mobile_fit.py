@@ -1,6 +1,7 @@
 """Every customer page (and sign-in) on a phone, with real data: nothing wider than the screen at 320, 360
-and 414 px in zh_CN and en, JavaScript on and off, and every link and button a thumb-sized target (at least
-44 × 44 px). With SCREENSHOTS set to a folder, the walk also saves what it saw there (scripts/screenshots)."""
+and 414 px in zh_CN and en, JavaScript on and off; every link and button a thumb-sized target (at least
+44 × 44 px); axe finds nothing serious or critical. With SCREENSHOTS set to a folder, the walk also saves
+what it saw there (scripts/screenshots)."""
 
 import os
 
@@ -13,6 +14,7 @@ from portal.demo.builder import DEMO_PHONE
 from portal.extensions import db
 from portal.orders.models import Order
 from tests.browser.conftest import save_screenshot, sign_in_by_sms
+from tests.browser.test_smoke import serious_violations
 from tests.factories import advance, open_case_for
 
 pytestmark = pytest.mark.browser
@@ -95,13 +97,16 @@ def test_every_customer_page_fits_the_phone_and_has_thumb_sized_targets(phone_pa
         cookies = page.context.cookies()
         page = phone_page(js_enabled=False)
         page.context.add_cookies(cookies)
-    too_wide, too_small = [], []
+    too_wide, too_small, axe = [], [], []
     for lang in LANGS:
         check(signed_out, "sign-in", "/login", lang, js_enabled, too_wide, too_small)
         for name, path in pages.items():
             check(page, name, path, lang, js_enabled, too_wide, too_small)
+            if js_enabled:  # axe runs as a script in the page
+                axe += [(lang, name, found) for found in serious_violations(page)]
     assert not too_wide, "\n".join(map(str, too_wide))
     assert not too_small, "\n".join(map(str, too_small))
+    assert not axe, "\n".join(map(str, axe))
 
 
 def check(page, name: str, path: str, lang: str, js_enabled: bool, too_wide: list, too_small: list) -> None:
