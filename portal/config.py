@@ -70,6 +70,9 @@ class Defaults:
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_BR_LEVEL = 5
     COMPRESS_LEVEL = 6
+    # Flask-Compress answers no 304s: a page with Last-Modified (退款进度) would come back from the browser's
+    # copy, bridge events and all; the views decide what may be answered "not modified".
+    COMPRESS_EVALUATE_CONDITIONAL_REQUEST = False
     PROGRESS_POLL_SECONDS = 8  # how often an open 退款进度 page asks for news (htmx)
     # Payouts (portal/payouts): the SANDBOX gateway by default; see the README for real providers.
     PAYMENT_GATEWAY_URL = "http://127.0.0.1:5055"

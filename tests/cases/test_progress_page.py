@@ -48,6 +48,18 @@ class QueryCounter:
         self.statements.append(statement)
 
 
+def test_a_compressed_page_is_never_answered_from_the_browser_s_copy(client, customer):
+    """A reload must render anew (bridge events for the APP ride on the page): no 304 for a full page."""
+    case_id = open_case_for(customer).id
+    first = client.get(_url(case_id), headers={"Accept-Encoding": "br"})
+    assert first.headers["Content-Encoding"] == "br" and first.last_modified is not None
+    again = client.get(
+        _url(case_id),
+        headers={"Accept-Encoding": "br", "If-Modified-Since": first.headers["Last-Modified"]},
+    )
+    assert again.status_code == 200 and again.data
+
+
 def test_full_page_without_htmx_and_fragment_with_it(client, customer):
     case_id = open_case_for(customer).id
     page = client.get(_url(case_id))
