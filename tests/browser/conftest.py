@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -168,4 +169,8 @@ def save_screenshot(page, name: str) -> None:
     folder = os.environ.get("SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"))
+        path = Path(folder) / f"{name}.png"
+        page.screenshot(path=str(path))
+        # 128 colours are plenty for pages of text and flat colours, at a third of the size.
+        small = Image.open(path).convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+        small.save(path, optimize=True)
