@@ -6,6 +6,8 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
+from portal.orders.search import TABS, OrderQuery
+
 
 class OrderSearchForm(FlaskForm):
     class Meta:
@@ -33,6 +35,17 @@ class OrderSearchForm(FlaskForm):
     )
 
     tab = HiddenField()  # the status tab (全部 / 可退款 / 退款中 / 已退款), kept while searching
+
+    def query(self, valid: bool, page: int) -> OrderQuery:
+        """What to look for: the fields when they are valid (else every order), the tab, the page."""
+        return OrderQuery(
+            text=(self.q.data or "") if valid else "",
+            date_from=self.date_from.data if valid else None,
+            date_to=self.date_to.data if valid else None,
+            status=(self.status.data or "") if valid else "",
+            tab=self.tab.data if self.tab.data in TABS else "",
+            page=page,
+        )
 
     def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -9,7 +9,7 @@ from portal.clock import utcnow
 from portal.i18n import current_locale_code
 from portal.orders import labels
 from portal.orders.forms import OrderSearchForm
-from portal.orders.search import TABS, OrderQuery, get_customer_order, search_orders
+from portal.orders.search import get_customer_order, search_orders
 from portal.orders.verdicts import policy_in_force, refundable_only, verdicts_for
 from portal.policy import engine
 from portal.policy.facts import order_facts
@@ -32,14 +32,7 @@ def my_orders():
     """The signed-in customer's orders, newest first, with search and a refund badge on each."""
     form = OrderSearchForm(request.args)
     valid = form.validate()
-    query = OrderQuery(
-        text=(form.q.data or "") if valid else "",
-        date_from=form.date_from.data if valid else None,
-        date_to=form.date_to.data if valid else None,
-        status=(form.status.data or "") if valid else "",
-        tab=form.tab.data if form.tab.data in TABS else "",
-        page=request.args.get("page", 1, type=int),
-    )
+    query = form.query(valid, request.args.get("page", 1, type=int))
     _, rules = policy_in_force()
     keep = refundable_only(rules, utcnow()) if query.tab == "refundable" else None
     result = search_orders(current_user.id, query, current_app.config["ORDERS_PER_PAGE"], keep)
