@@ -1,8 +1,11 @@
 """Smoke: a customer signs in with the one-time code and sees 我的订单, with JavaScript on and off; axe finds
 no serious or critical problem on the sign-in page and the order list."""
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in_by_sms
 
@@ -34,3 +37,14 @@ def test_accessibility_of_sign_in_and_orders(phone_page, live_server):
     sign_in_by_sms(page, live_server)
     page.wait_for_url("**/orders")
     assert serious_violations(page) == []
+
+
+def test_send_code_counts_down_60_seconds_with_javascript(phone_page, live_server):
+    page = phone_page()
+    page.goto("/login")
+    assert page.locator("a", has_text="员工登录").count() == 0  # no staff link for customers
+    page.locator("input[name=phone]").fill("13800138000")
+    page.locator("button[name=action][value=send]").click()
+    send = page.locator("button[name=action][value=send]")
+    expect(send).to_have_text(re.compile(r"^(60|59|58) 秒后重新获取$"))
+    expect(send).to_be_disabled()
