@@ -58,7 +58,14 @@ def customer_pages(live_server, page) -> dict[str, str]:
         customer_id = db.session.scalar(select(Customer.id).where(Customer.phone == DEMO_PHONE))
         case_id = open_case_for(customer_id).id
         request = "请补充充值记录截图，需显示订单号 ZS2026120100000001 与金额。"
-        advance(case_id, S.EVIDENCE_RECEIVED, S.UNDER_REVIEW, S.MORE_EVIDENCE, evidence_request=request)
+        advance(
+            case_id,
+            S.EVIDENCE_RECEIVED,
+            S.UNDER_REVIEW,
+            S.MORE_EVIDENCE,
+            evidence_request=request,
+            requested_items=["other"],
+        )
         mine = select(Order).where(Order.customer_id == customer_id).order_by(Order.id)
         orders = db.session.scalars(mine).all()
         qcoin = next(o.id for o in orders if "Q币" in o.product_title and not o.refunded_fen)
