@@ -67,6 +67,7 @@ def _import_models() -> None:
     import portal.orders.models
     import portal.payouts.models
     import portal.policy.models
+    import portal.support.models
     import portal.workdays.models  # noqa: F401
 
 
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.policyeditor.views import bp as policyeditor_bp
     from portal.refunds.views import bp as refunds_bp
     from portal.staff.views import bp as staff_bp
+    from portal.support.views import bp as support_bp
     from portal.workdays.views import bp as workdays_bp
 
     for blueprint in (
@@ -94,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
         payouts_bp,
         ops_bp,
         workdays_bp,
+        support_bp,
     ):
         app.register_blueprint(blueprint)
     if app.config["DEV_PAGES"]:
@@ -106,6 +109,7 @@ def _register_commands(app: Flask) -> None:
     from portal.demo.commands import demo_data_command
     from portal.evidence.commands import evidence_cli
     from portal.payouts.commands import payouts_cli
+    from portal.support import commands as _support_commands  # noqa: F401  (adds audit verify-dossier)
 
     app.cli.add_command(demo_data_command)
     app.cli.add_command(app_link_command)

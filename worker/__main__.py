@@ -18,6 +18,7 @@ PERIODIC_JOBS = {
     "portal.cases.autoreview.sweep": 60,
     "worker.jobs.check_overdue_reviews": 300,
     "portal.payouts.jobs.poll_payouts": 15,
+    "portal.support.jobs.escalate_late_conversations": 300,
 }
 
 log = logging.getLogger("worker.clock")

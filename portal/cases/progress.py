@@ -73,6 +73,7 @@ class Decision:
     note: str  # the reviewer's words to the customer
     automatic: bool
     on_appeal: bool
+    arbitration_reference: str = ""  # the arbitrator's case number, when the arbitrator decided
 
 
 @dataclass(frozen=True)
@@ -345,6 +346,7 @@ def _decision(case: Any, moves: Sequence[Any]) -> Decision | None:
         note="" if automatic else (event.reason or ""),
         automatic=automatic,
         on_appeal=event.from_state == _S.APPEALED,
+        arbitration_reference=str((data.get("arbitration") or {}).get("reference") or ""),
     )
 
 

@@ -123,6 +123,11 @@ EVENT_TEXTS: dict[str, EventText] = {
         _l("Request withdrawn"),
         _l("You withdrew refund request %(number)s."),
     ),
+    # 客服已回复您的咨询%(number)s，请在联系客服中查看。
+    "support_reply": EventText(
+        _l("Customer service answered"),
+        _l("Customer service answered your conversation %(number)s. See it under Contact us."),
+    ),
     # 退款%(number)s审核已超时，您可在退款进度页申诉。
     "overdue": EventText(
         _l("Review is late"),

@@ -82,6 +82,7 @@ EVENT_ACTIONS = {
     "auto_review_skipped": _l("Automatic approval held back by risk flags"),
     "green_channel": _l("Moved to the green channel"),
     "evidence_added": _l("Evidence added"),
+    "dossier_exported": _l("Arbitration dossier exported"),
 }
 
 ACTORS = {"customer": _l("Customer"), "system": _l("System"), "staff": _l("Staff")}

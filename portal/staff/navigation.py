@@ -7,11 +7,15 @@ from portal.accounts.roles import ADMIN_ROLES, EDITOR_ROLES, REVIEW_ROLES, SENIO
 
 STAFF_LINKS = (
     ("staff.queue", _l("Review queue"), REVIEW_ROLES),
+    ("support.desk", _l("Service desk"), REVIEW_ROLES),
+    ("support.desk_complaints", _l("Complaints"), REVIEW_ROLES),
+    ("support.green_requests", _l("Priority requests"), SENIOR_ROLES),
     ("staff.notification_failures", _l("Notifications"), REVIEW_ROLES),
     ("payouts.staff_queue", _l("Payouts"), SENIOR_ROLES),
     ("policyeditor.index", _l("Policy texts"), EDITOR_ROLES),
     ("workdays.calendar", _l("Working days"), ADMIN_ROLES),
     ("ops.operations", _l("Operations"), ADMIN_ROLES),
+    ("support.replies", _l("Canned replies"), EDITOR_ROLES),
 )
 
 

@@ -24,6 +24,7 @@ CUSTOMER_EVENTS = {
     "withdrawn",
     "overdue",
     "payout_account_needed",
+    "support_reply",
 }
 
 # The longest values the parameters take: RF + date + 8 hex, six-figure yuan, a date with a time.
