@@ -100,6 +100,7 @@ def make_app(database: str, redis_url: str, backend: str):
             "REDIS_URL": redis_url,
             "RATELIMIT_STORAGE_URI": "memory://",
             "SMS_BACKEND": backend,
+            "DEV_PAGES": True,  # a development start (development secrets)
         }
     )
 

@@ -70,6 +70,7 @@ def prepare(database: str, redis_url: str) -> tuple[int, str]:
             "REDIS_URL": redis_url,
             "SECRET_KEY": SECRET,
             "RQ_ENABLED": False,
+            "DEV_PAGES": True,  # a development start (development secrets)
         }
     )
     with app.app_context():

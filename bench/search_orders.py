@@ -64,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     url = normalise_database_url(args.database)
     recreate_database(url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RQ_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RQ_ENABLED": False, "DEV_PAGES": True})
     results = {}
     with app.app_context():
         with db.engine.begin() as conn:

@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from portal import config as settings
 from portal.config import INSTANCE, Defaults, from_environment
 from portal.notifications.sms import check_settings as check_sms_settings
 from portal.payouts.gateways import check_settings as check_gateway_settings
@@ -46,9 +47,20 @@ def create_app(config: dict | None = None) -> Flask:
     _import_models()
     _register_blueprints(app)
     _register_commands(app)
+    _refuse_development_values(app)
     check_gateway_settings(app.config)
     check_sms_settings(app.config)
     return app
+
+
+def _refuse_development_values(app: Flask) -> None:
+    """In production (see portal.config.is_production), stop before serving anything with a public secret."""
+    app.config["PRODUCTION"] = settings.is_production(app.config)  # the SMS and gateway checks read it
+    if not app.config["PRODUCTION"]:
+        return
+    problems = settings.production_problems(app.config)
+    if problems:
+        raise settings.UnsafeSettings("Refusing to start in production: " + "; ".join(problems))
 
 
 def _register_template_helpers(app: Flask) -> None:

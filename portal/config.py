@@ -96,6 +96,42 @@ class Defaults:
     WTF_CSRF_SSL_STRICT = False
 
 
+# Production (PRODUCTION, set by create_app from is_production): REFUND_PRODUCTION=true, or any start that is
+# neither a development machine (DEV_PAGES on, as scripts/run sets) nor a test run. It refuses these
+# development values (they are public, in this repository), besides the stand-ins the SMS and payment
+# settings refuse themselves.
+DEVELOPMENT_VALUES = {
+    "SECRET_KEY": Defaults.SECRET_KEY,
+    "APP_LINK_SECRET": Defaults.APP_LINK_SECRET,
+    "APP_PUSH_SECRET": Defaults.APP_PUSH_SECRET,
+}
+# Platform choice: a secret shorter than this is refused in production (`secrets.token_urlsafe(32)` gives 43).
+MIN_SECRET_LENGTH = 32
+
+
+class UnsafeSettings(RuntimeError):
+    """A production start with a development secret; the message names each setting."""
+
+
+def is_production(config) -> bool:
+    """Production when said so, or unless the development pages are on or this is a test run."""
+    return bool(config.get("PRODUCTION")) or not (config.get("DEV_PAGES") or config.get("TESTING"))
+
+
+def production_problems(config) -> list[str]:
+    """What a production start must not run with, one line per setting (never the values)."""
+    problems = []
+    for key, development in DEVELOPMENT_VALUES.items():
+        if key == "APP_PUSH_SECRET" and not config.get("APP_PUSH_URL"):
+            continue  # no push is sent, so nothing is signed with it
+        value = config.get(key)
+        if not isinstance(value, str) or not value or value == development:
+            problems.append(f"REFUND_{key} is not set (the development value is public)")
+        elif len(value) < MIN_SECRET_LENGTH:
+            problems.append(f"REFUND_{key} is shorter than {MIN_SECRET_LENGTH} characters")
+    return problems
+
+
 # Settings always taken from the environment as written (secrets, identifiers, origin lists).
 RAW_STRING_SETTINGS = (
     "SECRET_KEY",

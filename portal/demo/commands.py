@@ -1,8 +1,10 @@
 """`flask demo-data`: the demo world, or bulk orders for benchmarks."""
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
+from portal.config import is_production
 from portal.demo import builder
 
 
@@ -18,6 +20,9 @@ from portal.demo import builder
 @with_appcontext
 def demo_data_command(if_empty: bool, orders: int) -> None:
     """Create the demo catalogue, customers, staff and orders (deterministic)."""
+    if is_production(current_app.config):
+        # The demo staff's passwords are in the README: never on a production database.
+        raise click.ClickException("demo-data is for development machines (REFUND_DEV_PAGES=true) only")
     if builder.is_empty():
         counts = builder.build()
         click.echo(f"Demo data created: {counts['products']} products, {counts['orders']} orders.")

@@ -4,6 +4,7 @@ from portal import create_app
 
 
 def test_environment_overrides_defaults_and_the_caller_overrides_both(monkeypatch, tmp_path):
+    monkeypatch.setenv("REFUND_DEV_PAGES", "true")  # a development start (production needs its own secrets)
     monkeypatch.setenv("REFUND_ORDERS_PER_PAGE", "25")
     monkeypatch.setenv("REFUND_PROGRESS_POLL_SECONDS", "5")
     monkeypatch.setenv("DATABASE_URL", "postgresql://someone@db.example/refunds")
@@ -14,6 +15,7 @@ def test_environment_overrides_defaults_and_the_caller_overrides_both(monkeypatc
 
 
 def test_secrets_stay_strings_even_when_all_digits(monkeypatch):
+    monkeypatch.setenv("REFUND_DEV_PAGES", "true")
     monkeypatch.setenv("REFUND_APP_PUSH_SECRET", "0012345")
     monkeypatch.setenv("REFUND_APP_LINK_SECRET", "987654321")
     monkeypatch.setenv("REFUND_PAYMENT_GATEWAY_SECRET", "1e5")

@@ -26,6 +26,7 @@ def _worker(app, redis_url: str, provider_dir: Path, sleep: float, log: Path) ->
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": redis_url,
+        "REFUND_DEV_PAGES": "true",  # a development start: the development secrets are allowed
         "REFUND_SMS_BACKEND": "tests.notifications.fake_sms:SlowFileSms",
         "FAKE_SMS_DIR": str(provider_dir),
         "FAKE_SMS_SLEEP": str(sleep),
