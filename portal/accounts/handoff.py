@@ -7,6 +7,8 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from portal.accounts.next_url import safe_next
+
 TOKEN_VERSION = 1
 CLOCK_SKEW_SECONDS = 5  # the APP server's clock may run a little ahead of ours
 
@@ -66,17 +68,15 @@ def read_token(token: str, secret: str, now: int, max_age: int) -> Handoff:
         phone, iat, exp, jti = payload["phone"], int(payload["iat"]), int(payload["exp"]), str(payload["jti"])
     except (ValueError, KeyError, TypeError) as exc:
         raise HandoffError("malformed") from exc
+    if not isinstance(phone, str) or not isinstance(payload.get("lang", ""), str):
+        raise HandoffError("malformed")
     if payload.get("v") != TOKEN_VERSION:
         raise HandoffError("malformed")  # a format this portal does not know
     # A lifetime longer than allowed is refused outright, whatever the clocks say.
     if exp - iat > max_age or iat > now + CLOCK_SKEW_SECONDS or exp < now or len(jti) < 8:
         raise HandoffError("expired")
     next_path = payload.get("next")
-    if next_path is not None and not _is_local_path(next_path):
-        raise HandoffError("malformed")
+    if next_path is not None and safe_next(next_path) is None:
+        raise HandoffError("malformed")  # only paths on this site (portal.accounts.next_url)
     return Handoff(phone=phone, lang=payload.get("lang"), next_path=next_path, jti=jti, expires_at=exp)
 
-
-def _is_local_path(path: str) -> bool:
-    """Only paths on this site, so a token cannot send the customer elsewhere."""
-    return isinstance(path, str) and path.startswith("/") and not path.startswith("//") and "\\" not in path

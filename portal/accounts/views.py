@@ -8,6 +8,7 @@ from portal.accounts import services
 from portal.accounts.forms import PhoneSignInForm, StaffSignInForm
 from portal.accounts.guards import customer_required
 from portal.accounts.handoff import HandoffError
+from portal.accounts.next_url import safe_next
 from portal.extensions import login_manager
 from portal.i18n import current_locale_code
 from portal.rendering import redirect_to, render
@@ -46,10 +47,7 @@ login_manager.login_message = _l("Please sign in to continue.")
 
 
 def _safe_next(default: str) -> str:
-    target = request.values.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return safe_next(request.values.get("next")) or default
 
 
 def _sign_in(principal, embed: bool = False) -> None:

@@ -102,3 +102,21 @@ def test_app_link_command_prints_a_working_link(app, client, db):
     assert url.startswith("http://127.0.0.1:5000/app/enter?token=")
     response = client.get(url.removeprefix("http://127.0.0.1:5000"))
     assert response.status_code == 303 and response.headers["Location"] == "/orders"
+
+
+@pytest.mark.parametrize("phone", [13800138000, ["+8613800138000"], {"n": 1}, None])
+def test_a_signed_token_whose_phone_is_not_a_string_is_refused(client, db, phone):
+    import base64
+    import hashlib
+    import hmac
+    import json
+
+    now = int(time.time())
+    payload = {"v": 1, "phone": phone, "iat": now, "exp": now + 30, "jti": "a-long-enough-id"}
+    body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
+    mac = hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).digest()
+    token = body + "." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    response = client.get(link(token))
+    assert response.status_code == 400
+    with pytest.raises(HandoffError):
+        read_token(token, SECRET, now, 60)
