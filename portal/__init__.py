@@ -25,7 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
         # Behind HTTPS-terminating proxies: believe their X-Forwarded-* so that url_for and cookies see https.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from portal import assets, embed, errors, i18n, ops, security, shell
+    from portal import assets, embed, errors, i18n, inputs, ops, security, shell
     from portal.evidence import stores
     from portal.extensions import compress, csrf, db, limiter, login_manager, migrate
 
@@ -43,6 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
     shell.init_app(app)
     assets.init_app(app)
     compress.init_app(app)
+    # After ops, so that a refused request still gets its request id.
+    inputs.init_app(app, lambda message: errors.render_error(400, message))
     _register_template_helpers(app)
     _import_models()
     _register_blueprints(app)

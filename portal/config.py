@@ -27,6 +27,9 @@ class Defaults:
     OTP_MAX_ATTEMPTS = 5
     OTP_SEND_LIMIT_PHONE = "1 per minute;5 per hour"
     OTP_SEND_LIMIT_IP = "20 per hour"
+    # Failed staff sign-ins, per username typed and per client IP; then sign-in waits (platform choices).
+    STAFF_SIGN_IN_LIMIT_USERNAME = "5 per 5 minutes;20 per hour"
+    STAFF_SIGN_IN_LIMIT_IP = "20 per 5 minutes;100 per hour"
     # None: the rate limits live in REDIS_URL (shared by every web worker), in memory while Redis is down.
     RATELIMIT_STORAGE_URI = None
     RATELIMIT_HEADERS_ENABLED = True

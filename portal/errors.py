@@ -1,11 +1,12 @@
 """Error pages for 400/403/404/413/429/500 in the reader's language, as fragments for htmx."""
 
-from flask import Flask
+from flask import Flask, Response
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.embed.templating import hold_bridge_events
+from portal.extensions import db
 from portal.rendering import render
 
 TITLES = {
@@ -45,7 +46,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         app.logger.exception("Unhandled error")
-        return render_error(500)
+        # A failed transaction would fail the error page too (the page loads the user): roll back first.
+        db.session.rollback()
+        try:
+            return render_error(500)
+        except Exception:
+            app.logger.exception("The error page failed too")
+            return Response(str(TITLES[500]), 500, mimetype="text/plain")
 
 
 def render_error(code: int, explanation=None):

@@ -1,12 +1,15 @@
 """Sign-in: one-time codes, APP hand-off, staff passwords, and server-side sessions."""
 
+import logging
 import secrets
 import time
 from dataclasses import dataclass
+from functools import cache
 
 from blinker import signal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts import handoff, otp, throttle
 from portal.accounts.models import Customer, HandoffTokenUse, LoginSession, StaffUser
@@ -15,6 +18,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications import outbox
 
+log = logging.getLogger(__name__)
 # Sent with who="customer" (a wrong or spent code) or who="staff" (a wrong password); operations count them.
 sign_in_refused = signal("refund.sign-in-refused")
 
@@ -24,6 +28,7 @@ class Outcome:
     ok: bool
     error: str | None = None
     phone: str | None = None
+    wait_minutes: int | None = None  # for the "too many" errors: how long until it may work again
 
 
 def send_sign_in_code(raw_phone: str, ip: str, locale: str, settings: dict) -> Outcome:
@@ -35,7 +40,8 @@ def send_sign_in_code(raw_phone: str, ip: str, locale: str, settings: dict) -> O
     if not throttle.allow(settings["OTP_SEND_LIMIT_IP"], "otp-ip", ip):
         return Outcome(False, "too_many_sends_ip", phone)
     if not throttle.allow(settings["OTP_SEND_LIMIT_PHONE"], "otp-phone", phone):
-        return Outcome(False, "too_many_sends_phone", phone)
+        wait = throttle.wait_minutes(settings["OTP_SEND_LIMIT_PHONE"], "otp-phone", phone)
+        return Outcome(False, "too_many_sends_phone", phone, wait_minutes=wait)
     code = otp.issue_code(phone, settings["SECRET_KEY"], utcnow(), settings["OTP_TTL_SECONDS"])
     customer = db.session.scalar(select(Customer).where(Customer.phone == phone))
     outbox.add_sms(
@@ -98,13 +104,37 @@ def exchange_handoff_token(token: str, settings: dict) -> tuple[Customer, handof
     return customer, data
 
 
-def authenticate_staff(username: str, password: str) -> StaffUser | None:
-    """The active staff user with this username and password, else None."""
-    user = db.session.scalar(select(StaffUser).where(StaffUser.username == username.strip()))
-    if user is None or not user.active or not user.check_password(password):
-        sign_in_refused.send("staff", reason="password")
-        return None
-    return user
+def authenticate_staff(
+    username: str, password: str, ip: str, settings: dict
+) -> tuple[Outcome, StaffUser | None]:
+    """The active staff user with this username and password, or why not: "wrong" or "locked".
+
+    Failures count per username typed (whether or not it exists) and per IP; once either limit is spent,
+    even the right password waits. An unknown username costs the same hash check as a known one.
+    """
+    name = username.strip()
+    name_key = name.casefold()
+    user_limit, ip_limit = settings["STAFF_SIGN_IN_LIMIT_USERNAME"], settings["STAFF_SIGN_IN_LIMIT_IP"]
+    for spec, scope, key in ((user_limit, "staff-name", name_key), (ip_limit, "staff-ip", ip)):
+        if throttle.spent(spec, scope, key):
+            log.warning("staff sign-in refused while locked: username=%r ip=%s", name[:64], ip)
+            return Outcome(False, "locked", wait_minutes=throttle.wait_minutes(spec, scope, key)), None
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == name))
+    if user is None:
+        check_password_hash(_dummy_hash(settings["PASSWORD_HASH_METHOD"]), password)
+    elif user.check_password(password) and user.active:
+        return Outcome(True), user
+    throttle.count(user_limit, "staff-name", name_key)
+    throttle.count(ip_limit, "staff-ip", ip)
+    sign_in_refused.send("staff", reason="password")
+    log.warning("staff sign-in failed: username=%r ip=%s", name[:64], ip)
+    return Outcome(False, "wrong"), None
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    """A hash made the way staff passwords are, checked for unknown usernames (same cost, no answer)."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def open_session(principal: Customer | StaffUser, embed: bool = False) -> LoginSession:

@@ -19,13 +19,18 @@ ERRORS = {
     "invalid_phone": _l("This is not a valid mobile number. Please check it and try again."),
     "too_many_sends_ip": _l("Too many codes were requested from this network. Please try again later."),
     "too_many_sends_phone": _l(
-        "A code was sent to this number very recently. Please wait a minute and try again."
+        "Too many codes were sent to this number. Please try again in %(minutes)s min."
     ),
     "no_code": _l("Please request a code first."),
     "wrong": _l("The code is not right. Please check the SMS and try again."),
     "expired": _l("The code has expired. Please request a new one."),
     "too_many_attempts": _l("Too many wrong codes. Please request a new one."),
     "missing_code": _l("Please enter the 6-digit code from the SMS."),
+}
+STAFF_ERRORS = {
+    "wrong": _l("Wrong username or password."),
+    # The same notice whether or not the username exists.
+    "locked": _l("Too many failed sign-ins. Please try again in %(minutes)s min."),
 }
 HANDOFF_ERRORS = {
     "malformed": _l("This sign-in link is not valid."),
@@ -88,7 +93,7 @@ def sign_in():
                     phone=form.phone.data,
                 )
             else:
-                error = ERRORS[outcome.error]
+                error = ERRORS[outcome.error] % {"minutes": outcome.wait_minutes}
         elif not (form.code.data or "").strip():
             error = ERRORS["missing_code"]
         else:
@@ -154,13 +159,16 @@ def staff_sign_in():
     """Staff sign in with username and password."""
     form = StaffSignInForm()
     error = None
+    status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
-        user = services.authenticate_staff(form.username.data, form.password.data)
+        outcome, user = services.authenticate_staff(
+            form.username.data, form.password.data, request.remote_addr or "", current_app.config
+        )
         if user:
             _sign_in(user)
             return redirect(_safe_next(url_for("staff.queue")), 303)
-        error = _l("Wrong username or password.")
-    status = 422 if request.method == "POST" else 200
+        error = STAFF_ERRORS[outcome.error] % {"minutes": outcome.wait_minutes}
+        status = 429 if outcome.error == "locked" else 422
     return render("accounts/staff_sign_in.html", status=status, form=form, error=error, next=_safe_next(""))
 
 

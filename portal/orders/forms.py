@@ -6,6 +6,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
+from portal.inputs import DATE_MAX, DATE_MIN, DATE_OUT_OF_RANGE, in_date_range
 from portal.orders.search import TABS, OrderQuery
 
 
@@ -47,6 +48,17 @@ class OrderSearchForm(FlaskForm):
             page=page,
         )
 
+    def validate_date_from(self, field) -> None:
+        _in_range(field)
+
     def validate_date_to(self, field) -> None:
+        _in_range(field)
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end date is before the start date."))
+
+
+def _in_range(field) -> None:
+    if field.data and not in_date_range(field.data):
+        raise ValidationError(
+            DATE_OUT_OF_RANGE % {"first": DATE_MIN.isoformat(), "last": DATE_MAX.isoformat()}
+        )

@@ -7,6 +7,7 @@ from portal.accounts.guards import customer_required
 from portal.cases.services import open_case_for
 from portal.clock import utcnow
 from portal.i18n import current_locale_code
+from portal.inputs import DATE_MAX, DATE_MIN
 from portal.orders import labels
 from portal.orders.forms import OrderSearchForm
 from portal.orders.search import get_customer_order, search_orders
@@ -46,6 +47,8 @@ def my_orders():
         badges=badges,
         tab=query.tab,
         tabs=labels.ORDER_TABS,
+        date_min=DATE_MIN.isoformat(),
+        date_max=DATE_MAX.isoformat(),
     )
 
 
