@@ -63,6 +63,10 @@ class Defaults:
     PROXY_FIX_HOPS = 0
     DEV_PAGES = False
     PERMANENT_SESSION_LIFETIME = timedelta(days=7)
+    # Sign-ins run out (platform choices): after this long without a request, and this long after sign-in.
+    SESSION_IDLE_SECONDS = 2 * 3600
+    SESSION_ABSOLUTE_SECONDS = 24 * 3600
+    HSTS_SECONDS = 365 * 24 * 3600  # sent when the session cookie is Secure (the site is HTTPS-only)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

@@ -1,6 +1,6 @@
-"""Security headers on every response."""
+"""Security headers on every response; no caching of pages (they show personal data); HSTS over HTTPS."""
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 
 def init_app(app: Flask) -> None:
@@ -20,4 +20,10 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if frame_ancestors.strip() == "'none'":
             response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.endpoint != "static" and "Cache-Control" not in response.headers:
+            # Pages show orders, accounts, messages: never kept by the browser or a proxy. Responses that
+            # set their own (static files; evidence files, private to the browser) keep theirs.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}")
         return response

@@ -4,6 +4,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 
 from blinker import signal
@@ -158,6 +159,13 @@ def end_session(session_id: str | None) -> None:
     if login and login.ended_at is None:
         login.ended_at = utcnow()
         db.session.commit()
+
+
+def session_expired(login: LoginSession, last_seen: datetime | None, now: datetime, settings: dict) -> bool:
+    """Whether a sign-in has run out: too long since sign-in, or too long since its last request."""
+    if now - login.created_at > timedelta(seconds=settings["SESSION_ABSOLUTE_SECONDS"]):
+        return True
+    return last_seen is not None and now - last_seen > timedelta(seconds=settings["SESSION_IDLE_SECONDS"])
 
 
 def load_principal(session_id: str) -> Customer | StaffUser | None:

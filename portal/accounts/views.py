@@ -1,5 +1,7 @@
 """Sign-in and sign-out pages for customers (code or APP hand-off) and staff."""
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -9,6 +11,7 @@ from portal.accounts.forms import PhoneSignInForm, StaffSignInForm
 from portal.accounts.guards import customer_required
 from portal.accounts.handoff import HandoffError
 from portal.accounts.next_url import safe_next
+from portal.clock import utcnow
 from portal.extensions import login_manager
 from portal.i18n import current_locale_code
 from portal.rendering import redirect_to, render
@@ -42,9 +45,35 @@ HANDOFF_ERRORS = {
 }
 
 
+SEEN = "seen"  # in the signed session cookie: when this browser last asked for something (epoch seconds)
+SEEN_GRANULARITY = 60  # seconds: the cookie is rewritten at most once a minute
+
+
 @login_manager.user_loader
 def load_user(session_id: str):
-    return services.load_principal(session_id)
+    """The signed-in person, unless the sign-in has run out (then it ends here and on the server)."""
+    principal = services.load_principal(session_id)
+    if principal is None:
+        return None
+    now = utcnow()
+    seen = session.get(SEEN)
+    last_seen = datetime.fromtimestamp(seen, UTC).replace(tzinfo=None) if isinstance(seen, int) else None
+    if services.session_expired(principal.login_session, last_seen, now, current_app.config):
+        services.end_session(session_id)
+        _clear_session()
+        flash(_l("You were signed out after a while without activity. Please sign in again."), "info")
+        return None
+    if last_seen is None or (now - last_seen).total_seconds() >= SEEN_GRANULARITY:
+        session[SEEN] = int(now.replace(tzinfo=UTC).timestamp())
+    return principal
+
+
+def _clear_session() -> None:
+    """Forget everything the browser's session held but its language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 login_manager.login_view = "accounts.sign_in"
@@ -59,12 +88,10 @@ def _sign_in(principal, embed: bool = False) -> None:
     """Start a fresh session: drop whatever the browser's old session held (fixation)."""
     if current_user.is_authenticated:
         services.end_session(current_user.get_id())  # the browser's previous sign-in ends here too
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _clear_session()
     services.open_session(principal, embed=embed)
     login_user(principal)
+    session[SEEN] = int(utcnow().replace(tzinfo=UTC).timestamp())
 
 
 @bp.get("/")
@@ -139,10 +166,7 @@ def sign_out():
     if current_user.is_authenticated:
         services.end_session(current_user.get_id())
     logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _clear_session()
     flash(_l("You have signed out."), "info")
     return redirect(url_for("accounts.staff_sign_in" if staff else "accounts.sign_in"), 303)
 

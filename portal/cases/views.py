@@ -78,7 +78,8 @@ def progress_page(case_id: int) -> Response:
     if wants_fragment():
         response.set_etag(etag, weak=True)
     response.last_modified = stamp.updated_at.replace(tzinfo=UTC)
-    response.headers["Cache-Control"] = "private, no-cache"
+    # The polled fragment is kept by the browser alone, to be revalidated (304); the full page never.
+    response.headers["Cache-Control"] = "private, no-cache" if wants_fragment() else "no-store"
     return response
 
 
