@@ -56,6 +56,10 @@ class Defaults:
     LOG_LEVEL = "INFO"
     MAX_FILE_BYTES = 10 * 1024 * 1024
     MAX_IMAGE_PIXELS = 40_000_000
+    # Evidence files (platform choices): per checklist item, per request or case, per upload request.
+    EVIDENCE_MAX_FILES_PER_ITEM = 10
+    EVIDENCE_MAX_FILES_PER_CASE = 30
+    EVIDENCE_MAX_FILES_PER_REQUEST = 10
     # One upload request carries one file plus form fields.
     MAX_CONTENT_LENGTH = 11 * 1024 * 1024
     FRAME_ANCESTORS = "'self'"

@@ -206,7 +206,7 @@ def add_evidence(case_id: int) -> Response:
     """补充材料: store one file for an item the reviewer asked for."""
     from portal.evidence import stores
     from portal.evidence.inspect import EvidenceError
-    from portal.evidence.uploads import Limits, Upload, UploadRefused, store_for_case
+    from portal.evidence.uploads import MESSAGES, Limits, Upload, UploadRefused, store_for_case
 
     case = _own_case_or_404(case_id)
     if progress.Action.ADD_EVIDENCE not in _allowed(case):
@@ -226,7 +226,7 @@ def add_evidence(case_id: int) -> Response:
             case,
             item,
             Upload(file.read(), file.filename),
-            Limits(config["MAX_FILE_BYTES"], config["MAX_IMAGE_PIXELS"]),
+            Limits.from_settings(config),
             kinds,
         )
         db.session.commit()
@@ -235,6 +235,8 @@ def add_evidence(case_id: int) -> Response:
         return _evidence_error(case, exc.message(), item)
     except UploadRefused as exc:
         db.session.rollback()
+        if exc.code in MESSAGES:  # the caps, a storage failure
+            return _evidence_error(case, exc.message(), item)
         if exc.code == "wrong_kind":
             labels = ", ".join(str(EVIDENCE_KIND_LABELS[k]) for k in kinds)
             return _evidence_error(case, _("This item accepts only: %(kinds)s.", kinds=labels), item)

@@ -7,12 +7,14 @@ bytes the customer sent, so the same file turning up in another case can be flag
 
 from __future__ import annotations
 
+import logging
 import secrets
 import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from portal.cases.auditlog import append_event
 from portal.cases.models import EvidenceFile, RefundCase, RefundDraft
@@ -24,6 +26,14 @@ from portal.extensions import db
 
 NAME_LIMIT = 200
 KEY_LIMIT = 48
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    "too_many_for_item": _l("This item already has %(limit)s files, the most it can take."),
+    "too_many_for_case": _l("This request already has %(limit)s files, the most it can take."),
+    "too_many_at_once": _l("Please send at most %(limit)s files at once."),
+    "storage_failed": _l("The file could not be saved. Please try again in a moment."),
+}
 
 
 @dataclass(frozen=True)
@@ -38,14 +48,39 @@ class Upload:
 class Limits:
     max_bytes: int
     max_pixels: int
+    per_item: int | None = None  # live files on one checklist item of a draft or case
+    per_case: int | None = None  # live files on a draft or case
+    per_request: int | None = None  # files in one upload request
+
+    @classmethod
+    def from_settings(cls, settings) -> Limits:
+        return cls(
+            settings["MAX_FILE_BYTES"],
+            settings["MAX_IMAGE_PIXELS"],
+            settings["EVIDENCE_MAX_FILES_PER_ITEM"],
+            settings["EVIDENCE_MAX_FILES_PER_CASE"],
+            settings["EVIDENCE_MAX_FILES_PER_REQUEST"],
+        )
 
 
 class UploadRefused(ValueError):
-    """Not stored: ``code`` is "case_not_accepting", "bad_item" or "wrong_kind" (a PDF for a photo item)."""
+    """Not stored: ``code`` is "case_not_accepting", "bad_item", "wrong_kind" (a PDF for a photo item),
+    or one with a message of its own (MESSAGES: the caps, a storage failure)."""
 
-    def __init__(self, code: str):
+    def __init__(self, code: str, limit: int | None = None):
         super().__init__(code)
         self.code = code
+        self.limit = limit
+
+    def message(self) -> str:
+        """The translated message for the codes in MESSAGES."""
+        return str(MESSAGES[self.code]) % {"limit": self.limit}
+
+
+def check_batch(count: int, limits: Limits) -> None:
+    """One request may carry at most `per_request` files (refused as a whole, nothing stored)."""
+    if limits.per_request is not None and count > limits.per_request:
+        raise UploadRefused("too_many_at_once", limits.per_request)
 
 
 def store_for_draft(
@@ -58,6 +93,7 @@ def store_for_draft(
 ) -> EvidenceFile:
     """Validate and store a file for a draft's checklist item; raises EvidenceError or UploadRefused."""
     _check_item(item_key)
+    _check_caps(EvidenceFile.draft_id == draft.id, item_key, limits)
     processed = _processed(upload, limits, kinds)
     same = _live_copy(EvidenceFile.draft_id == draft.id, item_key, processed.sha256)
     if same is not None:
@@ -81,6 +117,7 @@ def store_for_case(
     _check_item(item_key)
     if CaseState(case.state) is not CaseState.MORE_EVIDENCE:
         raise UploadRefused("case_not_accepting")
+    _check_caps(EvidenceFile.case_id == case.id, item_key, limits)
     processed = _processed(upload, limits, kinds)
     same = _live_copy(EvidenceFile.case_id == case.id, item_key, processed.sha256)
     if same is not None:
@@ -154,6 +191,16 @@ def _check_item(item_key: str) -> None:
         raise UploadRefused("bad_item")
 
 
+def _check_caps(owner_condition, item_key: str, limits: Limits) -> None:
+    """Refuse a file beyond the item's or the draft's/case's cap (checked before any work on the bytes)."""
+    live = select(func.count(EvidenceFile.id)).where(owner_condition, EvidenceFile.removed_at.is_(None))
+    on_item = live.where(EvidenceFile.checklist_key == item_key)
+    if limits.per_item is not None and db.session.scalar(on_item) >= limits.per_item:
+        raise UploadRefused("too_many_for_item", limits.per_item)
+    if limits.per_case is not None and db.session.scalar(live) >= limits.per_case:
+        raise UploadRefused("too_many_for_case", limits.per_case)
+
+
 def _live_copy(owner_condition, item_key: str, sha256: str) -> EvidenceFile | None:
     return db.session.scalar(
         select(EvidenceFile).where(
@@ -169,8 +216,15 @@ def _record(
     storage: Storage, processed: ProcessedFile, customer_id: int, item_key: str, filename: str
 ) -> EvidenceFile:
     # Blobs are written before the row: a failed commit leaves an orphan blob, never a row without bytes.
-    storage_key = storage.save(processed.data, processed.extension)
-    thumb_key = storage.save(processed.thumbnail, ".jpg") if processed.thumbnail else None
+    storage_key = None
+    try:
+        storage_key = storage.save(processed.data, processed.extension)
+        thumb_key = storage.save(processed.thumbnail, ".jpg") if processed.thumbnail else None
+    except OSError as exc:
+        log.error("evidence not stored: the storage refused the write: %s", exc)
+        if storage_key:
+            _forget_blob(storage, storage_key)
+        raise UploadRefused("storage_failed") from exc
     return EvidenceFile(
         public_id=secrets.token_urlsafe(18),
         customer_id=customer_id,
@@ -186,3 +240,11 @@ def _record(
         height=processed.height,
         uploaded_at=utcnow(),
     )
+
+
+def _forget_blob(storage: Storage, key: str) -> None:
+    """Best effort: a blob whose row will never be written (an orphan is harmless, only wasted space)."""
+    try:
+        storage.delete(key)
+    except OSError as exc:
+        log.warning("an unused evidence blob stays behind: %s", exc)

@@ -50,6 +50,7 @@ ERRORS = {
     "nothing_to_resolve": _l("There is no open report for this payout."),
     "exceeds_refundable": _l("The refund would exceed what the order can still refund."),
     "nothing_to_pay": _l("There is nothing to pay."),
+    "storage_failed": _l("The proof could not be saved, so nothing was recorded. Please try again."),
 }
 
 EVENTS = {

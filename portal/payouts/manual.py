@@ -9,6 +9,7 @@ asked once more: only a refund the gateway reports failed (or never received) ma
 otherwise the money could go back twice.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,6 +38,8 @@ from portal.payouts.services import (
 )
 from portal.payouts.services import query as query_gateway
 from portal.payouts.states import PayoutState, SuccessSource
+
+log = logging.getLogger(__name__)
 
 CONFIRMED = "confirmed"
 NOT_ARRIVED = "not_arrived"
@@ -141,7 +144,12 @@ def record_transfer(
     if taken is not None:
         db.session.rollback()
         raise PayoutError("reference_used")
-    key = storage.save(record.proof.data, record.proof.extension)
+    try:
+        key = storage.save(record.proof.data, record.proof.extension)
+    except OSError as exc:
+        db.session.rollback()  # nothing recorded: the payout stays manual, staff try again
+        log.error("transfer proof not stored: the storage refused the write: %s", exc)
+        raise PayoutError("storage_failed") from exc
     db.session.add(
         ManualTransfer(
             payout_id=payout.id,

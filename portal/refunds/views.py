@@ -236,6 +236,10 @@ def upload(order_id: int):
     files = [f for f in request.files.getlist("file") if f and (f.filename or f.content_length)]
     if not files:
         return _evidence_error(wiz, assessment, item_key, WIZARD_ERRORS["no_file"])
+    try:
+        uploads.check_batch(len(files), uploads.Limits.from_settings(current_app.config))
+    except uploads.UploadRefused as exc:
+        return _evidence_error(wiz, assessment, item_key, exc.message())
     for file in files:
         _store(wiz, item, file)
     return _after_evidence_change(wiz, assessment, item_key)
@@ -275,7 +279,7 @@ def replace_file(order_id: int, public_id: str):
 
 def _store(wiz: Wizard, item: EvidenceItem, file: FileStorage) -> EvidenceFile | None:
     """Store one file and commit, so a later refusal in the same request loses nothing."""
-    limits = uploads.Limits(current_app.config["MAX_FILE_BYTES"], current_app.config["MAX_IMAGE_PIXELS"])
+    limits = uploads.Limits.from_settings(current_app.config)
     data = file.stream.read(limits.max_bytes + 1)  # one byte over is enough to say "too large"
     upload = uploads.Upload(data, file.filename or "")
     try:
@@ -291,7 +295,7 @@ def _store(wiz: Wizard, item: EvidenceItem, file: FileStorage) -> EvidenceFile |
 
 
 def _refusal_message(exc: Exception, item: EvidenceItem) -> str:
-    if isinstance(exc, inspect.EvidenceError):
+    if isinstance(exc, inspect.EvidenceError) or exc.code in uploads.MESSAGES:
         return exc.message()
     if exc.code == "wrong_kind":
         kinds = ", ".join(str(messages.EVIDENCE_KIND_LABELS[k]) for k in item.kinds)
