@@ -452,7 +452,7 @@ def handle_notification(route: str, headers, body: bytes, settings: PayoutSettin
         payout is None
         or str(payout.route) != route
         or note.amount_fen != payout.amount_fen
-        or (note.trade_no and note.trade_no != payout.order.number)
+        or note.trade_no != payout.order.number  # a notification without our order number is refused
     ):
         log.warning("payout notification refused: %s does not match our records", note.request_no)
         db.session.rollback()
