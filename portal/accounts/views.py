@@ -22,7 +22,7 @@ ERRORS = {
     "invalid_phone": _l("This is not a valid mobile number. Please check it and try again."),
     "too_many_sends_ip": _l("Too many codes were requested from this network. Please try again later."),
     "too_many_sends_phone": _l(
-        "Too many codes were sent to this number. Please try again in %(minutes)s min."
+        "A code was sent to this number recently. Please try again in %(minutes)s min."
     ),
     "no_code": _l("Please request a code first."),
     "wrong": _l("The code is not right. Please check the SMS and try again."),

@@ -98,6 +98,8 @@ def submit_case(request: CaseRequest) -> RefundCase:
     )
     if order is None:
         raise CaseError("no_such_order")
+    if (same := case_by_key(request.idempotency_key)) is not None:
+        return same  # the same submit won the order's lock while this one waited for it
     now = utcnow()
     version = ensure_published_default()  # a case always records the version it was opened under
     rules = ruleset_of(version)

@@ -2,7 +2,7 @@
 
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.cases.models import EvidenceFile, RefundCase, RefundDraft
@@ -23,7 +23,7 @@ def find_draft(customer_id: int, order_id: int) -> RefundDraft | None:
     )
     if draft is not None and _key_used(draft.idempotency_key):
         # Submitted, but the clean-up after the commit did not happen (a crash, a lost connection).
-        finish(draft)
+        finish(draft.id)
         db.session.commit()
         return None
     return draft
@@ -72,10 +72,13 @@ def draft_files(draft: RefundDraft | None) -> list[EvidenceFile]:
     )
 
 
-def finish(draft: RefundDraft) -> None:
-    """Drop a submitted draft; its files stay (they belong to the case now, or remain as a record)."""
-    db.session.execute(update(EvidenceFile).where(EvidenceFile.draft_id == draft.id).values(draft_id=None))
-    db.session.delete(draft)
+def finish(draft_id: int) -> None:
+    """Drop a submitted draft; its files stay (they belong to the case now, or remain as a record).
+
+    By id, in statements: the same submit racing this one may have dropped it already (then nothing happens).
+    """
+    db.session.execute(update(EvidenceFile).where(EvidenceFile.draft_id == draft_id).values(draft_id=None))
+    db.session.execute(delete(RefundDraft).where(RefundDraft.id == draft_id))
     db.session.flush()
 
 

@@ -83,6 +83,7 @@ def checklist_rows(
 def submit_draft(draft: RefundDraft, customer_id: int, idempotency_key: str, keys: set[str]) -> RefundCase:
     """Open the case from the draft (raises CaseError); the draft is finished once the case exists."""
     files = [f for f in drafts.draft_files(draft) if f.checklist_key in keys]
+    draft_id = draft.id
     case = submit_case(
         CaseRequest(
             customer_id=customer_id,
@@ -94,6 +95,6 @@ def submit_draft(draft: RefundDraft, customer_id: int, idempotency_key: str, key
             evidence_ids=tuple(f.id for f in files),
         )
     )
-    drafts.finish(draft)
+    drafts.finish(draft_id)
     db.session.commit()
     return case

@@ -396,7 +396,11 @@ def submit(order_id: int):
         case = services.submit_draft(wiz.draft, current_user.id, key, keys)
     except CaseError as exc:
         db.session.rollback()
+        if (existing := case_by_key(key)) is not None and existing.customer_id == current_user.id:
+            return redirect_to(case_page_url(existing.id))  # the same form sent twice at once: one case
         wiz.draft = drafts.find_draft(current_user.id, wiz.order.id)
+        if wiz.draft is None:
+            abort(redirect_to(_step_url("refunds.choose_type", wiz)))
         error = case_error_message(exc.code, exc.params.get("max_fen"))
         return _review_page(wiz, assessment, error=error, status=422)
     return redirect_to(case_page_url(case.id))
