@@ -89,7 +89,7 @@ def test_staff_sign_in_keeps_a_local_next(app, client, db):
 
 @pytest.mark.parametrize("value", ["/%09/evil.com", "/\r\n/x"], ids=repr)
 def test_customer_code_sign_in_never_leaves_the_site(client, db, run_jobs, value):
-    from tests.web.test_sign_in import latest_code, send_code
+    from tests.accounts.test_sign_in import latest_code, send_code
 
     send_code(client)
     run_jobs()

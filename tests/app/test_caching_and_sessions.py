@@ -7,8 +7,7 @@ import pytest
 from portal.accounts.models import LoginSession
 from portal.clock import utcnow
 from portal.demo.builder import DEMO_PHONE, build
-from tests.helpers import sign_in_customer, sign_in_staff
-from tests.lifecycle.factories import open_case
+from tests.factories import open_case, sign_in_customer, sign_in_staff
 
 
 def _plain_get_routes(app) -> list[str]:

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Customer
 from portal.extensions import db as _db
-from tests.helpers import sign_in_customer
+from tests.factories import sign_in_customer
 
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
 

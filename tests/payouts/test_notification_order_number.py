@@ -8,7 +8,8 @@ from portal.orders.kinds import PaymentRoute
 from portal.payouts import signing
 from portal.payouts.models import Payout
 from portal.payouts.states import PayoutState
-from tests.payouts.support import TEST_SECRET, approved_payout, deliver, fresh
+from tests.factories import approved_payout, fresh
+from tests.payouts.support import TEST_SECRET, deliver
 
 
 @pytest.mark.parametrize("trade_no", [None, ""], ids=["missing", "empty"])

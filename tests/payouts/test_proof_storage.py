@@ -9,8 +9,7 @@ from portal.evidence.storage import LocalStorage
 from portal.extensions import db
 from portal.payouts.models import ManualTransfer, Payout
 from portal.payouts.states import PayoutState
-from tests.helpers import sign_in_customer, sign_in_staff
-from tests.payouts.support import fresh
+from tests.factories import fresh, sign_in_customer, sign_in_staff
 from tests.payouts.test_pages import CARD, _offline_case, _png
 
 

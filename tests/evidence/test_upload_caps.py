@@ -10,7 +10,7 @@ from portal.cases.models import CaseEvent, EvidenceFile, RefundCase
 from portal.cases.states import CaseState
 from portal.evidence.storage import LocalStorage
 from portal.extensions import db
-from tests.journey.samples import jpeg
+from tests.samples import jpeg
 
 ITEM = "topup_failure_screenshot"
 

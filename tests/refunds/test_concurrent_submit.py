@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.cases.models import RefundCase
 from portal.extensions import db
 from portal.refunds import views
-from tests.helpers import sign_in_customer
+from tests.factories import sign_in_customer
 
 POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith(("postgres://", "postgresql"))
 pytestmark = pytest.mark.skipif(not POSTGRES, reason="needs PostgreSQL (DATABASE_URL); the CI runs it there")
