@@ -7,7 +7,7 @@ import pytest
 from portal.accounts.models import LoginSession
 from portal.clock import utcnow
 from portal.demo.builder import DEMO_PHONE, build
-from tests.factories import open_case, sign_in_customer, sign_in_staff
+from tests.factories import open_case_for, sign_in_customer, sign_in_staff
 
 
 def _plain_get_routes(app) -> list[str]:
@@ -41,7 +41,8 @@ def test_every_page_without_arguments_is_no_store_for_customers_and_staff(app, c
 def test_a_case_page_is_no_store_and_its_poll_is_kept_by_the_browser_only(app, client, db):
     build()
     customer_id = sign_in_customer(client, app, DEMO_PHONE)
-    case_id = open_case(customer_id)
+    case_id = open_case_for(customer_id).id
+    db.session.commit()
     assert client.get(f"/cases/{case_id}").status_code == 200
     assert client.get(f"/cases/{case_id}").headers["Cache-Control"] == "no-store"
     poll = client.get(f"/cases/{case_id}", headers={"HX-Request": "true"})
@@ -79,7 +80,7 @@ def test_an_old_sign_in_is_signed_out_on_the_server_too(app, client, db):
     assert client.get("/orders").status_code == 200
     login_id = _login_id(client)
     _age_sign_in(db, login_id, hours=24, minutes=1)
-    response = client.get("/orders")
+    response = client.get("/orders?lang=en")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     db.session.expire_all()
     assert db.session.get(LoginSession, login_id).ended_at is not None
