@@ -6,11 +6,12 @@ import threading
 import time
 
 from flask import Flask
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from portal import create_app
 from portal.ops import logs
 from portal.queueing import CLOCK_HEARTBEAT_KEY, DEFAULT, get_queue, redis_connection
-from worker.runner import build_worker
+from worker.runner import CurrentWorker, build_worker
 
 # Job path → period in seconds.
 PERIODIC_JOBS = {
@@ -42,14 +43,22 @@ def tick(app: Flask, now: float) -> list[str]:
     return enqueued
 
 
-def run_clock(app: Flask, stop: threading.Event) -> None:
-    """Tick every second until stopped; Redis being down only skips ticks."""
+def run_clock(app: Flask, current: CurrentWorker, stop: threading.Event) -> None:
+    """Tick every second until stopped; Redis being down only skips ticks.
+
+    Each tick also restarts RQ's scheduler if it died (it does when Redis goes away), so that scheduled
+    retries resume within seconds of Redis coming back rather than at RQ's ten-minute housekeeping.
+    """
     while not stop.is_set():
         try:
             tick(app, time.time())
+            current.keep_scheduler_alive()
         except Exception as exc:
             log.warning("clock: %s", exc)
         stop.wait(1)
+
+
+RESTART_AFTER_SECONDS = 2  # a worker that lost Redis starts again after this pause
 
 
 def main() -> None:
@@ -60,13 +69,27 @@ def main() -> None:
     app = create_app()
     logs.configure(app.config["LOG_LEVEL"])
     stop = threading.Event()
+    current = CurrentWorker()
     if not args.no_clock and not args.burst:
-        threading.Thread(target=run_clock, args=(app, stop), daemon=True).start()
+        threading.Thread(target=run_clock, args=(app, current, stop), daemon=True).start()
     try:
-        # RQ's own lines only for warnings: the worker writes one JSON line per job itself.
-        build_worker(app).work(burst=args.burst, with_scheduler=True, logging_level="WARNING")
+        while True:
+            worker = build_worker(app)
+            current.replace(worker)
+            try:
+                # RQ's own lines only for warnings: the worker writes one JSON line per job itself.
+                worker.work(burst=args.burst, with_scheduler=True, logging_level="WARNING")
+                return
+            except RedisConnectionError as exc:
+                # RQ's worker quits when Redis goes away outside its wait for jobs: start a new one.
+                if args.burst:
+                    raise
+                log.warning("worker: lost Redis (%s); starting again", exc)
+                current.replace(None)
+                time.sleep(RESTART_AFTER_SECONDS)
     finally:
         stop.set()
+        current.replace(None)
 
 
 if __name__ == "__main__":

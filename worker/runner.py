@@ -1,6 +1,7 @@
 """The worker class: jobs run in this process, each inside a fresh app context (its own DB session)."""
 
 import logging
+import threading
 import time
 
 from flask import Flask
@@ -58,3 +59,38 @@ def build_worker(app: Flask, queue_names=QUEUES) -> AppWorker:
     worker = AppWorker(queues, connection=connection, serializer=JSONSerializer)
     worker.flask_app = app
     return worker
+
+
+def keep_scheduler_alive(worker: AppWorker) -> bool:
+    """Start RQ's scheduler again when its process has died; True when it was restarted.
+
+    RQ's scheduler runs in a child process that exits on the first Redis error, and RQ itself only looks
+    again at its housekeeping (every ten minutes); scheduled retries would wait that long.
+    """
+    scheduler = worker.scheduler
+    if scheduler is None:
+        return False  # not started yet (or a burst worker)
+    process = scheduler._process  # RQ's own housekeeping reads it the same way
+    if process is not None and process.is_alive():
+        return False
+    return bool(scheduler.acquire_locks(auto_start=True))
+
+
+class CurrentWorker:
+    """The worker whose scheduler the clock looks after, replaced under a lock when a worker dies."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.worker: AppWorker | None = None
+
+    def keep_scheduler_alive(self) -> bool:
+        with self._lock:
+            return self.worker is not None and keep_scheduler_alive(self.worker)
+
+    def replace(self, worker: AppWorker | None) -> None:
+        """Look after `worker` from now on; the previous worker's scheduler process is stopped."""
+        with self._lock:
+            old, self.worker = self.worker, worker
+            process = old.scheduler._process if old is not None and old.scheduler else None
+            if process is not None and process.is_alive():
+                old.stop_scheduler()

@@ -15,6 +15,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 from sqlalchemy import event, select, update
 
@@ -164,6 +165,8 @@ def _lost(connection, item_id: int, due_at: datetime, now: datetime) -> bool:
     except NoSuchJobError:
         return True  # the relay never reached Redis, or Redis lost it
     status = job.get_status(refresh=False)
+    if status == JobStatus.SCHEDULED:
+        return _schedule_lost(connection, job, now)
     if status in _WAITING:
         return False
     if status == JobStatus.STARTED:
@@ -172,6 +175,20 @@ def _lost(connection, item_id: int, due_at: datetime, now: datetime) -> bool:
             started = started.astimezone(UTC).replace(tzinfo=None)
         return now - (started or due_at) > STUCK_AFTER
     return True  # finished without marking the row sent, failed, stopped, canceled
+
+
+def _schedule_lost(connection, job: Job, now: datetime) -> bool:
+    """A scheduled retry is alive only while RQ's schedule holds it and its time has not long passed.
+
+    Redis may lose the schedule's key while keeping the job (a restart from an older snapshot), and a
+    schedule whose time passed long ago means no scheduler is moving it.
+    """
+    registry = ScheduledJobRegistry(job.origin, connection=connection, serializer=JSONSerializer)
+    try:
+        when = registry.get_scheduled_time(job.id)
+    except NoSuchJobError:
+        return True
+    return now - when.astimezone(UTC).replace(tzinfo=None) > STUCK_AFTER
 
 
 def retry_item(item_id: int) -> OutboxItem | None:
