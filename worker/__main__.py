@@ -74,14 +74,15 @@ def main() -> None:
         threading.Thread(target=run_clock, args=(app, current, stop), daemon=True).start()
     try:
         while True:
-            worker = build_worker(app)
-            current.replace(worker)
             try:
+                worker = build_worker(app)
+                current.replace(worker)
                 # RQ's own lines only for warnings: the worker writes one JSON line per job itself.
                 worker.work(burst=args.burst, with_scheduler=True, logging_level="WARNING")
                 return
             except RedisConnectionError as exc:
-                # RQ's worker quits when Redis goes away outside its wait for jobs: start a new one.
+                # RQ's worker quits when Redis goes away outside its wait for jobs (and cannot start while
+                # Redis is away): start a new one.
                 if args.burst:
                     raise
                 log.warning("worker: lost Redis (%s); starting again", exc)
