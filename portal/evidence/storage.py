@@ -24,7 +24,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 _TOKEN_BYTES: Final[int] = 24  # 192 bits, i.e. 32 url-safe characters: unguessable, fixed length
 _KEY_RE: Final[re.Pattern[str]] = re.compile(r"[A-Za-z0-9_-]{32}(\.[a-z0-9]{1,8})?")
@@ -38,6 +38,10 @@ _MISSING_CODES: Final[frozenset[str]] = frozenset({"404", "NoSuchKey", "NotFound
 
 class InvalidKeyError(ValueError):
     """A key (or suffix) is not of the form this module generates."""
+
+
+class StoreUnavailable(OSError):
+    """The store did not take a write (an object store's error); local disks raise their own OSError."""
 
 
 @runtime_checkable
@@ -155,7 +159,10 @@ class S3Storage:
     def save(self, data: bytes, suffix: str) -> str:
         """Upload the bytes under a new random key (192 random bits: no upload can meet another's key)."""
         key = new_key(suffix)
-        self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data, **self._extra)
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data, **self._extra)
+        except (BotoCoreError, ClientError) as exc:
+            raise StoreUnavailable(f"the object store refused the write: {exc}") from exc
         return key
 
     def put(self, key: str, data: bytes) -> None:

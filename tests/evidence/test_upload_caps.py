@@ -127,3 +127,16 @@ def test_a_storage_failure_on_a_case_says_try_again_and_saves_nothing(
     assert live_count() == 1
     assert db.session.scalar(select(func.count(CaseEvent.id)).where(CaseEvent.case_id == case.id)) == events
     assert "Permission denied" in caplog.text
+
+
+def test_an_object_store_that_refuses_a_write_is_a_storage_failure_too():
+    from botocore.exceptions import ClientError
+
+    from portal.evidence.storage import S3Storage
+
+    class Refusing:
+        def put_object(self, **kwargs):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "denied"}}, "PutObject")
+
+    with pytest.raises(OSError, match="AccessDenied"):
+        S3Storage(Refusing(), "evidence").save(b"bytes", ".jpg")
