@@ -94,6 +94,7 @@ def endpoints(database: str, redis_url: str, upload_folder: str, n: int) -> None
             "SQLALCHEMY_DATABASE_URI": database,
             "REDIS_URL": redis_url,
             "SECRET_KEY": "bench-secret",
+            "DEV_PAGES": True,  # a development start (development secrets)
             "METRICS_TOKEN": TOKEN,
             "UPLOAD_FOLDER": upload_folder,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",

@@ -184,6 +184,7 @@ def main() -> None:
         "DATABASE_URL": database,
         "REDIS_URL": redis_url,
         "REFUND_SECRET_KEY": SECRET,
+        "REFUND_DEV_PAGES": "true",  # a development start (development secrets)
         "PYTHONPATH": str(ROOT),
     }
     results = {}

@@ -58,6 +58,7 @@ def test_two_workers_one_sum(tmp_path, redis_url):
         "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": redis_url,
         "REFUND_SECRET_KEY": "test-secret",
+        "REFUND_DEV_PAGES": "true",  # a development start: production refuses the development secrets
         "REFUND_METRICS_TOKEN": TOKEN,
         "REFUND_INSTANCE_PATH": str(tmp_path),
         "REFUND_UPLOAD_FOLDER": str(tmp_path / "uploads"),
