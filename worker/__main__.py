@@ -18,6 +18,7 @@ PERIODIC_JOBS = {
     "worker.jobs.sweep_outbox": 20,
     "portal.cases.autoreview.sweep": 60,
     "worker.jobs.check_overdue_reviews": 300,
+    "worker.jobs.check_lapsed_evidence": 300,
     "portal.payouts.jobs.poll_payouts": 15,
     "portal.support.jobs.escalate_late_conversations": 300,
 }

@@ -121,3 +121,10 @@ def check_overdue_reviews() -> int:
     from worker.overdue import notify_overdue_reviews
 
     return notify_overdue_reviews(utcnow())
+
+
+def check_lapsed_evidence() -> int:
+    """Return cases whose evidence deadline passed to review on what was sent (the customer is told)."""
+    from worker.overdue import return_lapsed_evidence_requests
+
+    return return_lapsed_evidence_requests(utcnow())

@@ -66,6 +66,8 @@ class RefundCase(db.Model):
     review_due_at: Mapped[datetime | None]
     step_due_at: Mapped[datetime | None]
     overdue_notified_at: Mapped[datetime | None]
+    # Decided for good (third-party arbitration, an answered appeal): per policy, no new request of this type.
+    final_decision: Mapped[bool] = mapped_column(default=False, server_default=db.false())
     decision_reason_code: Mapped[str | None] = mapped_column(String(64))
     decision_note: Mapped[str] = mapped_column(Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))

@@ -24,6 +24,7 @@ from portal.cases.states import (
     customer_step,
 )
 from portal.money import format_fen
+from portal.orders.kinds import PaymentRoute
 
 _S = CaseState
 # The review is still to be done: lateness lets the customer appeal.
@@ -63,6 +64,7 @@ class Deadline:
     label: str
     at: datetime
     overdue: bool
+    consequence: str = ""  # what happens when it passes
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ _DONE = {
     TimelineStep.SUBMITTED: _l("We received your refund request."),
     TimelineStep.EVIDENCE_RECEIVED: _l("Your evidence was received."),
     TimelineStep.UNDER_REVIEW: _l("The review is finished."),
-    TimelineStep.EXECUTING: _l("The payment was sent back by the original route."),
+    TimelineStep.EXECUTING: _l("The refund payment was sent."),
     TimelineStep.REFUNDED: _l("The money went back to your %(route)s."),
 }
 _CURRENT = {
@@ -128,7 +130,7 @@ _CURRENT = {
     _S.EVIDENCE_RECEIVED: _l("Your evidence is waiting for a reviewer."),
     _S.UNDER_REVIEW: _l("A reviewer is checking the order, your evidence and who is responsible."),
     _S.MORE_EVIDENCE: _l("The reviewer needs more evidence from you: %(items)s."),
-    _S.APPROVED: _l("Approved: %(amount)s will be refunded by the original route."),
+    _S.APPROVED: _l("Approved: %(amount)s will be %(way)s."),
     _S.REJECTED: _l("Your request was rejected."),
     _S.ARBITRATION: _l("An independent arbitrator is looking at the case. We will tell you the outcome."),
     _S.APPEALED: _l("A senior reviewer who took no part in the decision is answering your appeal."),
@@ -142,14 +144,29 @@ _NEXT = {
     TimelineStep.REFUNDED: _l("The money usually arrives within %(low)s–%(high)s working days."),
 }
 _SKIPPED = _l("Not needed for this request.")
-_PARTLY_APPROVED = _l("Partly approved: %(amount)s will be refunded by the original route.")
+_PARTLY_APPROVED = _l("Partly approved: %(amount)s will be %(way)s.")
+# How the money goes back: by the original route, or (offline orders) by hand to the customer's account.
+_WAYS = {
+    "online": _l("refunded by the original route"),
+    "offline": _l("transferred to the account you give us"),
+}
 _WITHDRAWN = _l("You withdrew this request. Nothing more will happen to it.")
 _DEADLINE_LABELS = {
     "review": _l("Decision due by"),
     "evidence": _l("Please add the evidence by"),
     "appeal": _l("Answer to your appeal due by"),
+    "arbitration": _l("Arbitration outcome expected by"),
     "payout": _l("The refund starts by"),
     "arrival": _l("Expected to arrive by"),
+}
+# What happens when each deadline passes, said next to it.
+_DEADLINE_CONSEQUENCES = {
+    "review": _l("If the review is late, you may appeal; a senior reviewer answers within 24 hours."),
+    "evidence": _l("If nothing arrives by then, the review goes on with what you sent, and we tell you."),
+    "appeal": _l("A senior reviewer answers by then; an approval or rejection of your appeal is final."),
+    "arbitration": _l("The arbitrator's outcome is final: it cannot be appealed or asked for again."),
+    "payout": _l("A refund the payment service cannot start goes to our staff, who pay it by hand."),
+    "arrival": _l("If the money has not arrived by then, tell us on this page and we will check."),
 }
 
 
@@ -368,6 +385,8 @@ def _deadline(
         kind, due = "review", review_due_at(case)
     elif state is _S.MORE_EVIDENCE:
         kind, due = "evidence", case.step_due_at
+    elif state is _S.ARBITRATION:
+        kind, due = "arbitration", case.step_due_at
     elif state is _S.APPEALED:
         appealed = entered.get(state)
         kind, due = "appeal", case.step_due_at or (deadlines.appeal_due(appealed) if appealed else None)
@@ -379,7 +398,7 @@ def _deadline(
         kind, due = "arrival", window[1] if window else None
     if kind is None or due is None:
         return None
-    return Deadline(str(_DEADLINE_LABELS[kind]), due, due < now)
+    return Deadline(str(_DEADLINE_LABELS[kind]), due, due < now, str(_DEADLINE_CONSEQUENCES[kind]))
 
 
 def _arrival(
@@ -420,6 +439,7 @@ def _params(case: Any, items: str) -> dict[str, str]:
     return {
         "amount": format_fen(_amount(case)),
         "route": str(PAYMENT_ROUTE[route]),
+        "way": str(_WAYS["offline" if route == PaymentRoute.OFFLINE else "online"]),
         "items": items,
         "low": str(low),
         "high": str(high),

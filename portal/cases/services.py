@@ -1,6 +1,7 @@
 """Opening refund cases and moving them through their states, each step logged and announced."""
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -70,6 +71,27 @@ def order_ledger(order: Order, excluding_case_id: int | None = None) -> Ledger:
     return Ledger(order.amount_fen, order.refunded_fen, reserved_fen(order.id, excluding_case_id))
 
 
+def finally_decided_types(order_ids: Sequence[int]) -> dict[int, frozenset[RefundType]]:
+    """order id → the refund types decided for good on it (arbitration, an answered appeal), one query."""
+    if not order_ids:
+        return {}
+    rows = db.session.execute(
+        select(RefundCase.order_id, RefundCase.refund_type).where(
+            RefundCase.order_id.in_(order_ids), RefundCase.final_decision.is_(True)
+        )
+    )
+    found: dict[int, set[RefundType]] = {}
+    for order_id, refund_type in rows:
+        found.setdefault(order_id, set()).add(RefundType(refund_type))
+    return {order_id: frozenset(types) for order_id, types in found.items()}
+
+
+def facts_for(order: Order) -> engine.OrderFacts:
+    """The order's facts as the rules see them now: its open case and its final decisions included."""
+    final = finally_decided_types([order.id]).get(order.id, frozenset())
+    return order_facts(order, open_case_for(order.id) is not None, final)
+
+
 def case_by_key(key: str) -> RefundCase | None:
     return db.session.scalar(select(RefundCase).where(RefundCase.idempotency_key == key))
 
@@ -81,9 +103,7 @@ def new_case_number(now) -> str:
 def assess_order(order: Order, refund_type: RefundType, now=None) -> engine.Assessment:
     """The policy in force applied to this order and refund type."""
     rules = ruleset_of(published_version())
-    return engine.assess(
-        order_facts(order, open_case_for(order.id) is not None), refund_type, rules, now or utcnow()
-    )
+    return engine.assess(facts_for(order), refund_type, rules, now or utcnow())
 
 
 def submit_case(request: CaseRequest) -> RefundCase:
@@ -103,9 +123,7 @@ def submit_case(request: CaseRequest) -> RefundCase:
     now = utcnow()
     version = ensure_published_default()  # a case always records the version it was opened under
     rules = ruleset_of(version)
-    assessment = engine.assess(
-        order_facts(order, open_case_for(order.id) is not None), request.refund_type, rules, now
-    )
+    assessment = engine.assess(facts_for(order), request.refund_type, rules, now)
     if not assessment.eligible:
         raise CaseError(assessment.reason_code)
     if error := engine.validate_amount(assessment, request.amount_fen):

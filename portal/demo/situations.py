@@ -1,4 +1,4 @@
-"""The demo customer's orders: one of every situation in SPEC.md's rule table, and then some."""
+"""The demo customer's orders: one of every situation in the refund rules (docs/policy.md), and then some."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta

@@ -16,6 +16,7 @@ from portal.notifications.dates import local_date, local_deadline
 from portal.notifications.models import InboxMessage
 from portal.notifications.preferences import wants_sms
 from portal.notifications.texts import EVENT_TEXTS, EventText, sms_params
+from portal.orders.kinds import PaymentRoute
 
 # An answer to an appeal is told as such: the customer is waiting for that answer, not for a decision.
 _APPEAL_ANSWERS = {
@@ -57,7 +58,19 @@ def notify_customer(case: RefundCase, event: str) -> None:
 
 
 def text_key(case: RefundCase, event: str, previous: str | None) -> str | None:
-    """Which EVENT_TEXTS entry tells the customer about `event` (None: nothing to say)."""
+    """Which EVENT_TEXTS entry tells the customer about `event` (None: nothing to say); an offline order's
+    approval says where the money goes instead of 原路退回."""
+    key = _text_key(case, event, previous)
+    if (
+        key is not None
+        and case.order.payment_route == PaymentRoute.OFFLINE
+        and f"{key}_offline" in EVENT_TEXTS
+    ):
+        return f"{key}_offline"
+    return key
+
+
+def _text_key(case: RefundCase, event: str, previous: str | None) -> str | None:
     if previous == CaseState.APPEALED and event in _APPEAL_ANSWERS:
         # A partly approved appeal says the amount; "partly" is spelled out on the progress page.
         return _APPEAL_ANSWERS[event]

@@ -70,6 +70,18 @@ EVENT_TEXTS: dict[str, EventText] = {
         _l("Refund %(number)s partly approved: %(amount)s will go back to your %(route)s."),
         _l("You asked for %(requested)s. %(note)s"),
     ),
+    # Offline (线下转账) orders are paid by hand to an account the customer gives: never 原路退回.
+    # 退款%(number)s审核通过，%(amount)s将转入您提供的收款账户。
+    "approved_offline": EventText(
+        _l("Refund approved"),
+        _l("Refund %(number)s approved: %(amount)s will be transferred to the account you give us."),
+    ),
+    # 退款%(number)s部分通过，%(amount)s将转入您提供的收款账户。
+    "approved_partial_offline": EventText(
+        _l("Refund partly approved"),
+        _l("Refund %(number)s partly approved: %(amount)s will be transferred to the account you give us."),
+        _l("You asked for %(requested)s. %(note)s"),
+    ),
     # 退款%(number)s已驳回，原因见退款进度页，如有异议可申诉。
     "rejected": EventText(
         _l("Refund rejected"),
@@ -90,6 +102,11 @@ EVENT_TEXTS: dict[str, EventText] = {
     "appeal_approved": EventText(
         _l("Appeal answered: approved"),
         _l("Your appeal on %(number)s succeeded: %(amount)s will go back to your %(route)s."),
+    ),
+    # 退款%(number)s申诉成功，%(amount)s将转入您提供的收款账户。
+    "appeal_approved_offline": EventText(
+        _l("Appeal answered: approved"),
+        _l("Your appeal on %(number)s succeeded: %(amount)s will be transferred to the account you give us."),
     ),
     # 退款%(number)s申诉未通过，原因见退款进度页。
     "appeal_rejected": EventText(
@@ -127,6 +144,11 @@ EVENT_TEXTS: dict[str, EventText] = {
     "support_reply": EventText(
         _l("Customer service answered"),
         _l("Customer service answered your conversation %(number)s. See it under Contact us."),
+    ),
+    # 退款%(number)s补充材料期限已过，将按已提交的材料于%(due)s前完成审核。
+    "evidence_deadline_passed": EventText(
+        _l("Evidence deadline passed"),
+        _l("Time to add evidence to refund %(number)s is up; we will review what you sent by %(due)s."),
     ),
     # 退款%(number)s审核已超时，您可在退款进度页申诉。
     "overdue": EventText(

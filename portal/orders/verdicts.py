@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.cases.models import RefundCase
+from portal.cases.services import finally_decided_types
 from portal.extensions import db
 from portal.orders.models import Order
 from portal.policy import engine
@@ -46,7 +47,11 @@ def refundable_only(rules: RuleSet, now: datetime) -> Callable[[list[Order]], li
 
 def verdicts_for(orders: Sequence[Order], rules: RuleSet, now: datetime) -> dict[int, engine.OrderVerdict]:
     """order id → its refund badge (refundable up to ¥X / why not / in progress / refunded)."""
-    open_cases = open_cases_by_order([o.id for o in orders])
+    ids = [o.id for o in orders]
+    open_cases, final = open_cases_by_order(ids), finally_decided_types(ids)
     return {
-        order.id: engine.verdict(order_facts(order, order.id in open_cases), rules, now) for order in orders
+        order.id: engine.verdict(
+            order_facts(order, order.id in open_cases, final.get(order.id, frozenset())), rules, now
+        )
+        for order in orders
     }

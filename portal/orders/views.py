@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
 
 from portal.accounts.guards import customer_required
-from portal.cases.services import open_case_for
+from portal.cases.services import facts_for, open_case_for
 from portal.clock import utcnow
 from portal.i18n import current_locale_code
 from portal.inputs import DATE_MAX, DATE_MIN
@@ -13,7 +13,6 @@ from portal.orders.forms import OrderSearchForm
 from portal.orders.search import get_customer_order, search_orders
 from portal.orders.verdicts import policy_in_force, refundable_only, verdicts_for
 from portal.policy import engine
-from portal.policy.facts import order_facts
 from portal.policy.texts import category_summary
 from portal.refunds.drafts import find_draft
 from portal.refunds.links import case_page_url, wizard_url
@@ -62,11 +61,11 @@ def order_detail(order_id: int):
     version, rules = policy_in_force()
     now = utcnow()
     open_case = open_case_for(order.id)
-    facts = order_facts(order, open_case is not None)
+    facts = facts_for(order)
     verdict = engine.verdict(facts, rules, now)
     # Each refund type the category offers, so "why not" and "from when" can be precise.
     assessments = [engine.assess(facts, t, rules, now) for t in engine.offered_types(facts, rules, now)]
-    draft = find_draft(current_user.id, order.id) if verdict.state == "refundable" else None
+    draft = find_draft(current_user.id, order.id) if verdict.state in ("refundable", "conditional") else None
     return render(
         "orders/detail.html",
         order=order,

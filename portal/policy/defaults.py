@@ -1,4 +1,7 @@
-"""Default refund rules and texts, encoding SPEC.md's rule table; the first stored policy version."""
+"""Default refund rules and texts: the source's rule table (docs/policy.md); the first stored policy version.
+
+Numbers the source does not give are the platform's choices, each named with its reason in "platform_choices".
+"""
 
 from __future__ import annotations
 
@@ -20,11 +23,44 @@ DEFAULT_RULES: dict[str, Any] = {
     "schema": 1,
     "green_channel_fen": 50000,  # ¥500: high-value cases go first
     "review_working_days": 3,
+    "final_decision_closes_type": True,
+    # The source's numbers are used as they are (see docs/policy.md); these are the ones it does not give.
+    "platform_choices": {
+        "green_channel_fen": (
+            "The source names a green channel for high-value orders but no amount; ¥500 puts roughly the "
+            "dearest tenth of orders first."
+        ),
+        "review_working_days (1 for not-received and trial refunds)": (
+            "The source gives 1–3 working days for reviews; a missing item or a no-reason trial refund needs "
+            "little judgement, so the platform promises the short end."
+        ),
+        "game_item.invalid.amounts.used.percent": (
+            "The source calls for a differentiated share for used items with a functional defect but gives "
+            "no figure; 30 % until the operators agree on one."
+        ),
+        "game_card.customer_error.amounts.unused.percent": (
+            "The source says a customer's own mistake gets a partial refund, without a figure; staff set the "
+            "amount from the evidence, and 100 % of what remains is only the ceiling."
+        ),
+        "arbitration outcome expected within 10 working days": (
+            "The source sends unclear cases to third-party arbitration without a time; the customer is shown "
+            "when to expect the outcome, and staff see the case as late after it."
+        ),
+        "evidence requested: 3 working days to add it": (
+            "The source asks for complete evidence but gives no time to add more; when it passes, the review "
+            "goes on with what was sent."
+        ),
+        "software.trial_no_reason.conditions.trial_days": (
+            "The source introduces no-reason trial refunds without a length; a product's own trial days "
+            "apply, and 7 days when the product names none."
+        ),
+    },
     "categories": {
         "game_card": {
             "not_received": {
                 "allowed": True,
                 "amounts": {"unused": _FULL},
+                "conditions": {"refuse_if_credited": True},
                 "auto_approve_statuses": _PLATFORM_FAULTS,
                 "evidence": [_ev("topup_failure_screenshot")],
                 "review_working_days": 1,
@@ -32,17 +68,20 @@ DEFAULT_RULES: dict[str, Any] = {
             "invalid": {
                 "allowed": True,
                 "amounts": {"unused": _FULL},
+                "conditions": {"refuse_if_credited": True},
                 "auto_approve_statuses": _PLATFORM_FAULTS,
                 "evidence": [_ev("card_error_screenshot")],
             },
             "not_as_described": {
                 "allowed": True,
                 "amounts": {"unused": _FULL},
+                "conditions": {"refuse_if_credited": True},
                 "evidence": [_ev("description_comparison", kinds=_IMG_PDF)],
             },
             "customer_error": {
-                # Partial refund that staff set; the suggestion is only the ceiling. SPEC's gate (unused or
-                # abnormal orders only) applies; editors may add "used" to admit cards redeemed elsewhere.
+                # Partial refund that staff set; the suggestion is only the ceiling. The source's gate
+                # (unused or abnormal orders only) applies; editors may add "used" to admit cards redeemed
+                # elsewhere.
                 "allowed": True,
                 "amounts": {"unused": {"method": "staff_decides", "percent": 100}},
                 "evidence": [
@@ -56,7 +95,7 @@ DEFAULT_RULES: dict[str, Any] = {
             "not_received": {
                 "allowed": True,
                 "amounts": {"unused": _FULL},
-                "conditions": {"refuse_if_credited": True},
+                "conditions": {"refuse_if_credited": True, "refuse_while_pending": True},
                 "auto_approve_statuses": ["not_credited", *_PLATFORM_FAULTS],
                 "evidence": [
                     _ev("carrier_arrival_record", kinds=_IMG_PDF),
@@ -80,6 +119,7 @@ DEFAULT_RULES: dict[str, Any] = {
                 "amounts": {u: _FULL for u in ("unused", "activated", "partially_used", "used")},
                 "conditions": {"trial": True, "trial_days": 7},
                 "evidence": [],
+                "reason_required": False,
                 "review_working_days": 1,
             },
             "invalid": {
@@ -110,7 +150,7 @@ DEFAULT_RULES: dict[str, Any] = {
                     "unused": _FULL,
                     "activated": {"method": "pro_rata"},
                     "partially_used": {"method": "pro_rata"},
-                    "used": {"method": "percent", "percent": 30},
+                    "used": {"method": "percent", "percent": 30, "condition": "functional_defect"},
                 },
                 "evidence": [
                     _ev("defect_screenshot", kinds=_IMG_PDF),
@@ -135,11 +175,10 @@ def _hint(*parts: str) -> str:
     return "\n\n".join(parts)
 
 
-_ZH_AFTER = "审核通过后24小时内原路退回（支付宝、微信或银行卡），一般1-5个工作日到账。"
-_EN_AFTER = (
-    "Once approved, the refund starts within 24 hours and goes back by the original payment route "
-    "(Alipay, WeChat Pay or bank card), normally arriving within 1–5 working days."
-)
+# Route-neutral: an offline (bank transfer) order is paid by hand to an account the customer gives, so the
+# category hints never promise 原路退回; the payout panel names the route of each order.
+_ZH_AFTER = "审核通过后24小时内启动退款，一般1-5个工作日到账。"
+_EN_AFTER = "Once approved, the refund starts within 24 hours and normally arrives within 1–5 working days."
 _ZH_SHOT = "截图需清楚显示订单号、金额和失败提示。"
 _EN_SHOT = "Every screenshot should clearly show the order number, the amount and the failure message."
 

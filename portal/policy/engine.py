@@ -15,6 +15,8 @@ from portal.policy.rules import AmountSpec, EvidenceItem, Rule, RuleSet
 
 # When nothing is refundable, the reason shown on the order list is the most telling one.
 _REASON_PRIORITY = (
+    "finally_decided",
+    "fulfilment_pending",
     "topup_credited",
     "software_too_recent",
     "trial_over",
@@ -44,6 +46,8 @@ class OrderFacts:
     abnormal: bool = False
     has_open_case: bool = False
     reserved_fen: int = 0  # claimed by open cases other than the one being assessed
+    product_trial_days: int | None = None  # the product's own trial, when it has one
+    finally_decided: frozenset[RefundType] = frozenset()  # types decided for good on this order
 
     def __post_init__(self) -> None:
         if self.amount_fen < 0 or self.refunded_fen < 0 or self.reserved_fen < 0:
@@ -85,6 +89,8 @@ class Assessment:
     review_working_days: int
     eligible_from: datetime | None = None  # software_too_recent: when termination becomes possible
     deadline: datetime | None = None  # trial: when the no-reason window closes
+    reason_required: bool = True  # False for no-reason (无理由) refunds
+    condition: str | None = None  # the amount applies only when the customer reports this
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,7 @@ class OrderVerdict:
     message: LazyString
     max_fen: int = 0
     best_type: RefundType | None = None
+    method: AmountMethod | None = None  # of the best type: staff_decides reads "partial refund"
 
 
 def assess(facts: OrderFacts, refund_type: RefundType, rules: RuleSet, now: datetime) -> Assessment:
@@ -105,6 +112,8 @@ def assess(facts: OrderFacts, refund_type: RefundType, rules: RuleSet, now: date
     if rule is None or not rule.allowed:
         return _refusal(facts, refund_type, "type_not_offered", clause, rules.review_working_days)
     days = rules.days_for(rule)
+    if rules.final_decision_closes_type and refund_type in facts.finally_decided and not facts.has_open_case:
+        return _refusal(facts, refund_type, "finally_decided", clause, days, rule.evidence)
     reason, eligible_from, deadline = _blocking_reason(facts, rule, now)
     if reason:
         refusal = _refusal(facts, refund_type, reason, clause, days, rule.evidence)
@@ -129,6 +138,8 @@ def assess(facts: OrderFacts, refund_type: RefundType, rules: RuleSet, now: date
         clause=clause,
         review_working_days=days,
         deadline=deadline,
+        reason_required=rule.reason_required,
+        condition=spec.condition if facts.usage in rule.amounts else None,
     )
 
 
@@ -146,9 +157,18 @@ def verdict(facts: OrderFacts, rules: RuleSet, now: datetime) -> OrderVerdict:
         return OrderVerdict("in_progress", "case_open", reason_message("case_open"))
     assessments = [assess(facts, t, rules, now) for t in offered_types(facts, rules, now)]
     eligible = [a for a in assessments if a.eligible]
+    if plain := [a for a in eligible if a.condition is None]:
+        best = max(plain, key=lambda a: a.suggested_fen)
+        return OrderVerdict(
+            "refundable", "ok", reason_message("ok"), best.suggested_fen, best.refund_type, best.method
+        )
     if eligible:
+        # Nothing as it stands; something only if the customer reports the rule's condition (a defect).
         best = max(eligible, key=lambda a: a.suggested_fen)
-        return OrderVerdict("refundable", "ok", reason_message("ok"), best.suggested_fen, best.refund_type)
+        code = best.condition or "ok"
+        return OrderVerdict(
+            "conditional", code, reason_message(code), best.suggested_fen, best.refund_type, best.method
+        )
     if not assessments:
         return OrderVerdict("not_refundable", "no_refund_types", reason_message("no_refund_types"))
     codes = {a.reason_code for a in assessments}
@@ -193,6 +213,8 @@ def _blocking_reason(
         return "fully_refunded", None, None
     if facts.has_open_case:
         return "case_open", None, None
+    if rule.refuse_while_pending and facts.delivery_status is DeliveryStatus.PENDING:
+        return "fulfilment_pending", None, None
     if rule.refuse_if_credited and facts.fulfilment is Fulfilment.CREDITED and not facts.in_abnormal_state:
         return "topup_credited", None, None
     if facts.usage not in rule.amounts and not facts.in_abnormal_state:
@@ -222,8 +244,11 @@ def _unactivated_reason(facts: OrderFacts, days: int, now: datetime) -> tuple[st
 
 
 def _trial_end(facts: OrderFacts, rule: Rule) -> datetime | None:
+    """The order's own trial end; else the product's own trial days; else the policy's default."""
     if facts.trial_ends_at is not None:
         return facts.trial_ends_at
+    if facts.product_trial_days:
+        return facts.paid_at + timedelta(days=facts.product_trial_days)
     if rule.trial_days is not None:
         return facts.paid_at + timedelta(days=rule.trial_days)
     return None

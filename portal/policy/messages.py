@@ -23,6 +23,14 @@ REASON_MESSAGES: dict[str, LazyString] = {
     "no_trial": _l("This product has no trial period."),
     "trial_over": _l("The trial period has ended."),
     "nothing_to_refund": _l("Nothing is left to refund for this order."),
+    "functional_defect": _l("A used item can be refunded only if it has a functional defect."),
+    "finally_decided": _l(
+        "A final decision was made on this request (third-party arbitration or an answered appeal), "
+        "so it cannot be made again for this order."
+    ),
+    "fulfilment_pending": _l(
+        "The top-up is still being processed. You can ask for a refund once its result is confirmed."
+    ),
 }
 
 REFUND_TYPE_LABELS: dict[RefundType, LazyString] = {

@@ -23,14 +23,14 @@ def published_version() -> PolicyVersion | None:
 
 
 def ensure_published_default() -> PolicyVersion:
-    """Publish SPEC.md's defaults when nothing is published yet."""
+    """Publish the built-in defaults when nothing is published yet."""
     version = published_version()
     if version is None:
         version = PolicyVersion(
             status="published",
             rules=DEFAULT_RULES,
             texts=DEFAULT_TEXTS,
-            note="SPEC.md defaults",
+            note="built-in defaults",
             published_at=utcnow(),
         )
         db.session.add(version)
@@ -39,7 +39,7 @@ def ensure_published_default() -> PolicyVersion:
 
 
 def ruleset_of(version: PolicyVersion | None) -> RuleSet:
-    """The version's rules; SPEC.md's defaults before anything is published."""
+    """The version's rules; the built-in defaults before anything is published."""
     return RuleSet.from_dict(version.rules if version is not None else DEFAULT_RULES)
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from portal.orders.kinds import Category, DeliveryStatus, Usage
 from portal.policy.kinds import AmountMethod, RefundType
 
 EVIDENCE_KINDS = frozenset({"image", "pdf"})
+# Conditions a customer's request must state for an amount to apply (shown with the amount on the order).
+AMOUNT_CONDITIONS = frozenset({"functional_defect"})
 SCHEMA_VERSION = 1
 
 
@@ -44,11 +46,18 @@ class AmountSpec:
 
     method: AmountMethod
     percent: int = 100
+    # Only when the customer reports this (e.g. a used item with a functional defect); None: always.
+    condition: str | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], where: str) -> AmountSpec:
         """Build and validate an amount spec."""
-        _no_unknown_keys(d, {"method", "percent"}, where)
+        _no_unknown_keys(d, {"method", "percent", "condition"}, where)
+        condition = d.get("condition")
+        if condition is not None and condition not in AMOUNT_CONDITIONS:
+            raise ValueError(
+                f"{where}.condition must be one of {sorted(AMOUNT_CONDITIONS)}, got {condition!r}"
+            )
         try:
             method = AmountMethod(d["method"])
         except (KeyError, ValueError) as exc:
@@ -56,13 +65,15 @@ class AmountSpec:
         percent = _int(d.get("percent", 100), f"{where}.percent")
         if not 0 <= percent <= 100:
             raise ValueError(f"{where}.percent must be within 0..100, got {percent}")
-        return cls(method=method, percent=percent)
+        return cls(method=method, percent=percent, condition=condition)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form (percent only where it means something)."""
         out: dict[str, Any] = {"method": self.method.value}
         if self.method in (AmountMethod.PERCENT, AmountMethod.STAFF_DECIDES):
             out["percent"] = self.percent
+        if self.condition is not None:
+            out["condition"] = self.condition
         return out
 
 
@@ -81,6 +92,10 @@ class Rule:
     trial: bool = False  # only within the trial period
     trial_days: int | None = None  # trial window from paid_at when the order has no explicit end
     refuse_if_credited: bool = False  # top-up: nothing refundable once credited
+    # A top-up or delivery whose result is still pending cannot be refunded until it settles
+    # (the carrier may still credit it).
+    refuse_while_pending: bool = False
+    reason_required: bool = True  # 试用期无理由退款: the customer need not say why
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], where: str) -> Rule:
@@ -115,6 +130,8 @@ class Rule:
             trial=_bool(cond.get("trial", False), f"{where}.conditions.trial"),
             trial_days=_days(cond.get("trial_days"), f"{where}.conditions.trial_days"),
             refuse_if_credited=_bool(cond.get("refuse_if_credited", False), f"{where}.conditions"),
+            refuse_while_pending=_bool(cond.get("refuse_while_pending", False), f"{where}.conditions"),
+            reason_required=_bool(d.get("reason_required", True), f"{where}.reason_required"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -128,6 +145,8 @@ class Rule:
             cond["trial_days"] = self.trial_days
         if self.refuse_if_credited:
             cond["refuse_if_credited"] = True
+        if self.refuse_while_pending:
+            cond["refuse_while_pending"] = True
         out: dict[str, Any] = {
             "allowed": self.allowed,
             "amounts": {u.value: s.to_dict() for u, s in self.amounts.items()},
@@ -137,6 +156,8 @@ class Rule:
         }
         if self.review_working_days is not None:
             out["review_working_days"] = self.review_working_days
+        if not self.reason_required:
+            out["reason_required"] = False
         return out
 
 
@@ -147,6 +168,11 @@ class RuleSet:
     rules: Mapping[Category, Mapping[RefundType, Rule]]
     green_channel_fen: int = 50000
     review_working_days: int = 3
+    # After a final decision (third-party arbitration, an answered appeal) no new request of the same type
+    # for the same order; after a partial refund only what remains (that is the ledger's, always).
+    final_decision_closes_type: bool = True
+    # Numbers the source does not give, each with the platform's reason (path in these rules → reason).
+    platform_choices: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> RuleSet:
@@ -172,8 +198,20 @@ class RuleSet:
         if green < 0:
             raise ValueError("green_channel_fen must not be negative")
         days = _days(d.get("review_working_days", 3), "review_working_days")
-        _no_unknown_keys(d, {"schema", "categories", "green_channel_fen", "review_working_days"}, "rules")
-        return cls(rules=rules, green_channel_fen=green, review_working_days=days or 0)
+        _no_unknown_keys(d, _RULESET_KEYS, "rules")
+        final = _bool(d.get("final_decision_closes_type", True), "final_decision_closes_type")
+        choices = d.get("platform_choices") or {}
+        if not isinstance(choices, Mapping) or not all(
+            isinstance(k, str) and k and isinstance(v, str) and v.strip() for k, v in choices.items()
+        ):
+            raise ValueError("platform_choices must map a rule path to the reason for its number")
+        return cls(
+            rules=rules,
+            green_channel_fen=green,
+            review_working_days=days or 0,
+            final_decision_closes_type=final,
+            platform_choices=dict(choices),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form; `RuleSet.from_dict(rs.to_dict()) == rs`."""
@@ -181,6 +219,8 @@ class RuleSet:
             "schema": SCHEMA_VERSION,
             "green_channel_fen": self.green_channel_fen,
             "review_working_days": self.review_working_days,
+            "final_decision_closes_type": self.final_decision_closes_type,
+            "platform_choices": dict(self.platform_choices),
             "categories": {
                 c.value: {t.value: r.to_dict() for t, r in by_type.items()}
                 for c, by_type in self.rules.items()
@@ -196,8 +236,24 @@ class RuleSet:
         return self.review_working_days if rule.review_working_days is None else rule.review_working_days
 
 
-_RULE_KEYS = {"allowed", "amounts", "conditions", "auto_approve_statuses", "evidence", "review_working_days"}
-_CONDITION_KEYS = {"unactivated_days", "trial", "trial_days", "refuse_if_credited"}
+_RULE_KEYS = {
+    "allowed",
+    "amounts",
+    "conditions",
+    "auto_approve_statuses",
+    "evidence",
+    "review_working_days",
+    "reason_required",
+}
+_RULESET_KEYS = {
+    "platform_choices",
+    "schema",
+    "categories",
+    "green_channel_fen",
+    "review_working_days",
+    "final_decision_closes_type",
+}
+_CONDITION_KEYS = {"unactivated_days", "trial", "trial_days", "refuse_if_credited", "refuse_while_pending"}
 
 
 def _no_unknown_keys(d: Mapping[str, Any], known: set[str], where: str) -> None:

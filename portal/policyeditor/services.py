@@ -93,6 +93,9 @@ class GlobalNumbers:
 
     green_channel_fen: int
     review_working_days: int
+    # Shown, not edited here: what a final decision means for the next request, and the platform's choices.
+    final_decision_closes_type: bool = True
+    platform_choices: Mapping[str, str] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- versions
@@ -316,6 +319,9 @@ def _apply_numbers(rule: Mapping[str, Any], numbers: SlotNumbers, slot: Slot) ->
             if choice.percent is None:
                 raise ValueError(f"{slot.category}.{slot.refund_type}.amounts.{usage}: enter a percentage")
             spec["percent"] = choice.percent
+        before = (rule.get("amounts") or {}).get(usage.value)
+        if isinstance(before, Mapping) and before.get("condition"):
+            spec["condition"] = before["condition"]  # the form edits method and percent only
         amounts[usage.value] = spec
     out["amounts"] = amounts
     if numbers.review_working_days is None:
@@ -351,6 +357,8 @@ def global_numbers(version: PolicyVersion) -> GlobalNumbers:
     return GlobalNumbers(
         green_channel_fen=rules.get("green_channel_fen", 50000),
         review_working_days=rules.get("review_working_days", 3),
+        final_decision_closes_type=rules.get("final_decision_closes_type", True),
+        platform_choices=rules.get("platform_choices") or {},
     )
 
 

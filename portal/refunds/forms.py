@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.money import yuan_to_fen
 
@@ -45,6 +45,14 @@ class DetailsForm(FlaskForm):
         ],
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
+
+    def __init__(self, *args, reason_required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason_required = reason_required
+        if not reason_required:
+            # 无理由: the customer may leave the reason empty; a reason given still keeps to the length.
+            self.reason.validators = [Optional(), *self.reason.validators[1:]]
+            self.reason.flags.required = False
 
     def amount_fen(self) -> int | None:
         """The amount in fen, or None when it is not a valid yuan figure."""

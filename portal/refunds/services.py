@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from portal.cases.models import EvidenceFile, RefundCase, RefundDraft
-from portal.cases.services import CaseRequest, submit_case
+from portal.cases.services import CaseRequest, facts_for, submit_case
 from portal.extensions import db
 from portal.orders.models import Order
 from portal.orders.verdicts import policy_in_force
 from portal.policy import engine
-from portal.policy.facts import order_facts
 from portal.policy.kinds import RefundType
 from portal.policy.models import PolicyVersion
 from portal.policy.rules import EvidenceItem
@@ -50,10 +49,10 @@ class OrderPolicy:
         return policy_texts(self.version, lang, category, refund_type)
 
 
-def order_policy(order: Order, has_open_case: bool, now: datetime) -> OrderPolicy:
+def order_policy(order: Order, now: datetime) -> OrderPolicy:
     """Every refund type the order's category offers, each assessed against the policy in force."""
     version, rules = policy_in_force()
-    facts = order_facts(order, has_open_case)
+    facts = facts_for(order)
     assessments = {t: engine.assess(facts, t, rules, now) for t in engine.offered_types(facts, rules, now)}
     return OrderPolicy(version, assessments)
 

@@ -66,7 +66,11 @@ class Wizard:
         return self.policy.texts(self.lang, self.order.category, refund_type)
 
     def details_done(self) -> bool:
-        return bool(self.draft and self.draft.reason_text and self.draft.amount_fen)
+        """A reason (unless the type needs none, 无理由) and an amount are in the draft."""
+        if not (self.draft and self.draft.amount_fen):
+            return False
+        assessment = self.assessment(self.chosen)
+        return bool(self.draft.reason_text) or (assessment is not None and not assessment.reason_required)
 
 
 def _wizard(order_id: int) -> Wizard:
@@ -80,7 +84,7 @@ def _wizard(order_id: int) -> Wizard:
         abort(redirect_to(case_page_url(open_case.id)))
     return Wizard(
         order=order,
-        policy=services.order_policy(order, False, utcnow()),
+        policy=services.order_policy(order, utcnow()),
         draft=drafts.find_draft(current_user.id, order.id),
         lang=current_locale_code(),
     )
@@ -165,11 +169,12 @@ def reason(order_id: int):
     if request.method == "GET":
         form = DetailsForm(
             formdata=None,
+            reason_required=assessment.reason_required,
             reason=draft.reason_text,
             amount=fen_to_yuan_text(draft.amount_fen or assessment.suggested_fen),
         )
         return _reason_page(wiz, form, assessment)
-    form = DetailsForm()
+    form = DetailsForm(reason_required=assessment.reason_required)
     if form.validate():
         amount_fen = form.amount_fen()
         error = engine.validate_amount(assessment, amount_fen) if amount_fen is not None else "bad_amount"

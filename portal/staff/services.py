@@ -248,6 +248,7 @@ def approve(case: RefundCase, version: int, staff: StaffUser, approval: Approval
         _record_decision(case, staff, None, approval.note)
         case.approved_fen = amount
         case.requested_items = []
+        case.final_decision = appeal  # an answered appeal is the last word on this request
         move(
             case,
             CaseState.APPROVED,
@@ -284,6 +285,7 @@ def reject(case: RefundCase, version: int, staff: StaffUser, rejection: Rejectio
         _record_decision(case, staff, rejection.reason_code, rejection.note)
         case.approved_fen = None
         case.requested_items = []
+        case.final_decision = appeal
         move(
             case,
             CaseState.REJECTED,
@@ -328,7 +330,8 @@ def escalate(case: RefundCase, version: int, staff: StaffUser, note: str) -> Ref
     def change() -> None:
         check_may_act(case, staff)
         _take_into_review(case, staff)
-        case.step_due_at = None  # the arbitrator keeps their own time
+        # The arbitrator keeps their own time; the customer is shown when to expect the outcome.
+        case.step_due_at = deadlines.add_working_days(utcnow(), deadlines.ARBITRATION_WORKING_DAYS)
         move(case, CaseState.ARBITRATION, Actor.STAFF, staff.id, reason=note, data={"note": note})
 
     return decide(case, version, change)
@@ -349,6 +352,7 @@ def record_arbitration(
         if CaseState(case.state) is not CaseState.ARBITRATION:
             raise DecisionError("not_allowed")
         arbitration = {"reference": reference, "outcome": "approved" if approval else "rejected"}
+        case.final_decision = True  # the arbitrator's outcome is final
         if approval is None:
             _record_decision(case, staff, "arbitration_outcome", note)
             case.approved_fen = None

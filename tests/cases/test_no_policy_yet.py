@@ -13,5 +13,5 @@ def test_the_first_case_publishes_the_defaults_it_was_judged_by(world, db):
     case = open_case(situation_order("game_card_system_fault"))
     db.session.commit()
     version = db.session.get(PolicyVersion, case.policy_version_id)
-    assert version.status == "published" and version.note == "SPEC.md defaults"
+    assert version.status == "published" and version.note == "built-in defaults"
     assert db.session.scalar(select(RefundCase.id)) == case.id

@@ -7,6 +7,10 @@ from portal.notifications.texts import EVENT_TEXTS, SMS_LIMIT, SMS_PARAMS, rende
 
 # Every state change the customer hears about, and the late-review notice.
 CUSTOMER_EVENTS = {
+    "evidence_deadline_passed",
+    "approved_offline",
+    "approved_partial_offline",
+    "appeal_approved_offline",
     "submitted",
     "evidence_received",
     "under_review",

@@ -54,7 +54,7 @@ def test_customer_sees_the_payment_live_and_only_their_own(app, gateway, client,
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<html" in html
     assert "Refund executing" in html and "¥18.00" in html and 'hx-trigger="every 5s"' in html
-    assert "1–3 working days" in html
+    assert "1–5 working days" in html and "1–3" not in html  # the source: 1–5 for every route
     fragment = client.get(f"/payouts/cases/{case_id}?lang=en", headers=htmx_headers())
     assert "<html" not in fragment.get_data(as_text=True) and 'id="payout-live"' in fragment.get_data(
         as_text=True

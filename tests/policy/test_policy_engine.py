@@ -1,4 +1,4 @@
-"""Unit tests of the refund policy engine against SPEC.md's rule table and its edges."""
+"""Unit tests of the refund policy engine against the source's rule table (docs/policy.md) and its edges."""
 
 import copy
 import json
@@ -114,8 +114,14 @@ def test_phone_topup_marked_credited_but_carrier_says_not_is_refundable():
     assert assess(f, T.NOT_RECEIVED, RULES, NOW).eligible
 
 
-def test_phone_topup_pending_is_refundable_after_review():
+def test_phone_topup_pending_waits_for_the_carriers_result():
     f = facts(Category.PHONE_TOPUP, fulfilment=Fulfilment.SHIPPED, delivery_status=DeliveryStatus.PENDING)
+    a = assess(f, T.NOT_RECEIVED, RULES, NOW)
+    assert not a.eligible and a.reason_code == "fulfilment_pending"
+
+
+def test_phone_topup_without_a_platform_record_is_refundable_after_review():
+    f = facts(Category.PHONE_TOPUP, fulfilment=Fulfilment.SHIPPED, delivery_status=DeliveryStatus.DELIVERED)
     a = assess(f, T.NOT_RECEIVED, RULES, NOW)
     assert a.eligible and not a.auto_approvable
     assert [i.required for i in a.checklist] == [True, False]
@@ -414,7 +420,7 @@ def test_default_texts_cover_every_rule_and_checklist_item_in_both_languages():
 def test_every_reason_code_has_a_message_that_renders():
     codes = {"ok", "type_not_offered", "no_refund_types", "fully_refunded", "case_open", "topup_credited"}
     codes |= {"already_used", "software_activated", "software_too_recent", "no_trial", "trial_over"}
-    codes |= {"nothing_to_refund"}
+    codes |= {"nothing_to_refund", "fulfilment_pending", "finally_decided", "functional_defect"}
     assert codes == set(REASON_MESSAGES)
     assert all(str(m) for m in REASON_MESSAGES.values())
     assert all(str(m) for m in AMOUNT_ERRORS.values())

@@ -94,7 +94,8 @@ def test_numbers_round_trip_into_the_stored_rule(db, published):
     texts = {lang: services.slot_texts(draft, lang, slot) for lang in services.LANGS}
     services.save_slot(draft, slot, texts, edited)
     rule = draft.rules["categories"]["game_item"]["invalid"]
-    assert rule["amounts"]["used"] == {"method": "percent", "percent": 40}
+    # The form edits method and percent; the condition (only with a defect) stays as it was.
+    assert rule["amounts"]["used"] == {"method": "percent", "percent": 40, "condition": "functional_defect"}
     assert rule["review_working_days"] == 2
     assert {e["key"]: e["required"] for e in rule["evidence"]}["usage_record"] is True
 
