@@ -1,11 +1,10 @@
-"""orders: the money gone back never exceeds what was paid; cases: final decisions
+"""orders: the money gone back never exceeds what was paid
 
 Revision ID: c4d2e1a7f903
 Revises: b0bfcae873ec
 Create Date: 2026-12-01 16:00:00
 
 """
-import sqlalchemy as sa
 from alembic import op
 
 revision = "c4d2e1a7f903"
@@ -15,8 +14,6 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("refund_cases") as batch_op:
-        batch_op.add_column(sa.Column("final_decision", sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table("orders") as batch_op:
         batch_op.create_check_constraint(
             op.f("ck_orders_refunded_within_paid"), "refunded_fen >= 0 AND refunded_fen <= amount_fen"
@@ -26,5 +23,3 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("orders") as batch_op:
         batch_op.drop_constraint(op.f("ck_orders_refunded_within_paid"), type_="check")
-    with op.batch_alter_table("refund_cases") as batch_op:
-        batch_op.drop_column("final_decision")
