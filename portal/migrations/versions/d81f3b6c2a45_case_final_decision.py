@@ -1,7 +1,7 @@
 """refund_cases.final_decision: decided for good (arbitration, an answered appeal)
 
 Revision ID: d81f3b6c2a45
-Revises: ddbfc67be478
+Revises: d7a41c9e2b15
 Create Date: 2026-12-01 16:20:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d81f3b6c2a45"
-down_revision = "ddbfc67be478"
+down_revision = "d7a41c9e2b15"
 branch_labels = None
 depends_on = None
 
