@@ -123,6 +123,7 @@ def _register_commands(app: Flask) -> None:
     from portal.demo.commands import demo_data_command
     from portal.evidence.commands import evidence_cli
     from portal.payouts.commands import payouts_cli
+    from portal.refunds.commands import delivery_cli
     from portal.support import commands as _support_commands  # noqa: F401  (adds audit verify-dossier)
 
     app.cli.add_command(demo_data_command)
@@ -130,3 +131,4 @@ def _register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(evidence_cli)
     app.cli.add_command(payouts_cli)
+    app.cli.add_command(delivery_cli)

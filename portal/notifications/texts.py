@@ -17,6 +17,10 @@ SMS_LIMIT = 70
 
 SMS_TEMPLATES = {
     "sign_in_code": _l("Your sign-in code is %(code)s, valid for 10 minutes. Never share it with anyone."),
+    # 订单%(number)s发货失败，可在订单页申请全额退款。
+    "delivery_failed": _l(
+        "Order %(number)s could not be delivered. Ask for your full refund on the order page."
+    ),
 }
 
 

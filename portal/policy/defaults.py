@@ -61,6 +61,7 @@ DEFAULT_RULES: dict[str, Any] = {
                 "allowed": True,
                 "amounts": {"unused": _FULL},
                 "conditions": {"refuse_if_credited": True},
+                "open_on_failure": True,
                 "auto_approve_statuses": _PLATFORM_FAULTS,
                 "evidence": [_ev("topup_failure_screenshot")],
                 "review_working_days": 1,
@@ -96,6 +97,7 @@ DEFAULT_RULES: dict[str, Any] = {
                 "allowed": True,
                 "amounts": {"unused": _FULL},
                 "conditions": {"refuse_if_credited": True, "refuse_while_pending": True},
+                "open_on_failure": True,
                 "auto_approve_statuses": ["not_credited", *_PLATFORM_FAULTS],
                 "evidence": [
                     _ev("carrier_arrival_record", kinds=_IMG_PDF),
@@ -140,6 +142,7 @@ DEFAULT_RULES: dict[str, Any] = {
             "not_received": {
                 "allowed": True,
                 "amounts": {"unused": _FULL},
+                "open_on_failure": True,
                 "auto_approve_statuses": _PLATFORM_FAULTS,
                 "evidence": [_ev("inventory_screenshot")],
                 "review_working_days": 1,

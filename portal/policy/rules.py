@@ -96,6 +96,9 @@ class Rule:
     # (the carrier may still credit it).
     refuse_while_pending: bool = False
     reason_required: bool = True  # 试用期无理由退款: the customer need not say why
+    # When the platform learns that its delivery failed (a status in auto_approve_statuses), the request is
+    # opened for the customer and approved automatically, without their asking.
+    open_on_failure: bool = False
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], where: str) -> Rule:
@@ -132,6 +135,7 @@ class Rule:
             refuse_if_credited=_bool(cond.get("refuse_if_credited", False), f"{where}.conditions"),
             refuse_while_pending=_bool(cond.get("refuse_while_pending", False), f"{where}.conditions"),
             reason_required=_bool(d.get("reason_required", True), f"{where}.reason_required"),
+            open_on_failure=_bool(d.get("open_on_failure", False), f"{where}.open_on_failure"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -158,6 +162,8 @@ class Rule:
             out["review_working_days"] = self.review_working_days
         if not self.reason_required:
             out["reason_required"] = False
+        if self.open_on_failure:
+            out["open_on_failure"] = True
         return out
 
 
@@ -244,6 +250,7 @@ _RULE_KEYS = {
     "evidence",
     "review_working_days",
     "reason_required",
+    "open_on_failure",
 }
 _RULESET_KEYS = {
     "platform_choices",

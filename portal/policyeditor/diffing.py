@@ -45,6 +45,7 @@ _PART_LABELS = {
     "refuse_if_credited": _l("Refused once credited"),
     "refuse_while_pending": _l("Refused while the result is pending"),
     "reason_required": _l("Reason required"),
+    "open_on_failure": _l("Opened for the customer when delivery fails"),
     "auto_approve_statuses": _l("Automatic approval on"),
     "review_working_days": _l("Review working days"),
     "green_channel_fen": _l("Green-channel amount"),

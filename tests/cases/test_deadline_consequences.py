@@ -68,3 +68,22 @@ def test_an_offline_order_is_never_promised_the_original_route(world, customer, 
     for lang in ("zh_CN", "en"):
         page = client.get(f"/cases/{case.id}?lang={lang}").get_data(as_text=True)
         assert "原路" not in page and "original route" not in page
+
+
+def test_a_rejection_made_after_more_evidence_can_be_appealed(world):
+    from portal.cases import customer_actions, progress
+    from portal.clock import utcnow
+    from tests.factories import add_evidence
+
+    case = _ask_for_evidence()
+    add_evidence(case.customer_id, "other").case_id = case.id
+    db.session.flush()
+    db.session.expire(case)
+    customer_actions.send_evidence_back(case, case.customer_id, utcnow())
+    db.session.commit()
+    rejection = staff_services.Rejection("item_used", "The screenshot shows the card redeemed.")
+    staff_services.reject(case, case.version, staff("reviewer"), rejection)
+    assert progress.Action.APPEAL in customer_actions.allowed_actions(case, utcnow())
+    customer_actions.appeal(case, case.customer_id, "I never redeemed it.", utcnow())
+    db.session.commit()
+    assert case.state == CaseState.APPEALED
