@@ -54,7 +54,7 @@ EVENT_TEXTS: dict[str, EventText] = {
     ),
     # 退款%(number)s进入责任方判定，%(due)s前给出结果。
     "under_review": EventText(
-        _l("Responsibility review"),
+        _l("Your request is being reviewed"),  # customer words, not the node's name
         _l("Refund %(number)s is under review; decision due by %(due)s."),
     ),
     # 退款%(number)s需补充材料，请于%(due)s前在退款进度页上传。
