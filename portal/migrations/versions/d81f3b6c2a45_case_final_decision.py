@@ -1,7 +1,7 @@
 """refund_cases.final_decision: decided for good (arbitration, an answered appeal)
 
 Revision ID: d81f3b6c2a45
-Revises: d7a41c9e2b15
+Revises: f16ff64ff8d9
 Create Date: 2026-12-01 16:20:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d81f3b6c2a45"
-down_revision = "d7a41c9e2b15"
+down_revision = "f16ff64ff8d9"
 branch_labels = None
 depends_on = None
 
