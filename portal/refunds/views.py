@@ -15,6 +15,7 @@ from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from portal.accounts.guards import customer_required
+from portal.accounts.roles import REVIEW_ROLES
 from portal.cases.models import EvidenceFile, RefundDraft
 from portal.cases.services import CaseError, case_by_key, open_case_for
 from portal.clock import utcnow
@@ -445,6 +446,8 @@ def evidence_thumb(public_id: str):
 def _serve(public_id: str, thumbnail: bool):
     if not current_user.is_authenticated:
         return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+    if current_user.is_staff and not current_user.has_role(*REVIEW_ROLES):
+        abort(403)  # the same rule as /staff/evidence: only staff who review cases see customers' files
     evidence_file = uploads.get_file(public_id)
     if evidence_file is None or not _may_see(evidence_file):
         abort(404)

@@ -101,3 +101,17 @@ def test_missing_objects_are_404(app, setup, role, db):
     assert client.post(f"/staff/cases/{setup['case_id']}/no-such-action", data={}).status_code == 404
     assert client.get("/staff/evidence/no-such-file").status_code == 404
     assert client.get("/staff/evidence/no-such-file/thumb").status_code == 404
+
+
+@pytest.mark.parametrize("prefix", ["", "/staff"])
+@pytest.mark.parametrize("role", ["editor", "reviewer", "senior"])
+def test_one_evidence_rule_on_every_evidence_url(app, setup, prefix, role):
+    """Staff who review cases see a case's files, whichever URL serves them; a policy editor gets 403."""
+    client = _client(app, role)
+    file_url = f"{prefix}/evidence/{setup['evidence']}"
+    if role == "editor":
+        assert client.get(file_url).status_code == 403
+        assert client.get(f"{file_url}/thumb").status_code == 403
+    else:
+        assert client.get(file_url).status_code == 200
+        assert client.get(f"{file_url}/thumb").status_code in (200, 404)  # 404: no thumbnail was made
