@@ -20,8 +20,8 @@ from portal.clock import utcnow
 from portal.config import normalise_database_url
 from portal.demo.builder import DEMO_PHONE, build, bulk_orders
 from portal.extensions import db
+from portal.myorders.search import OrderQuery, search_orders
 from portal.orders.models import Order
-from portal.orders.search import OrderQuery, search_orders
 
 SIZES = (10_000, 1_000_000)
 REPEATS = 60

@@ -89,9 +89,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.cases.views import bp as cases_bp
     from portal.dev.views import bp as dev_bp
+    from portal.myorders.views import bp as orders_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.ops.views import bp as ops_bp
-    from portal.orders.views import bp as orders_bp
     from portal.payouts.views import bp as payouts_bp
     from portal.policyeditor.views import bp as policyeditor_bp
     from portal.refunds.views import bp as refunds_bp

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -72,3 +72,8 @@ class Order(db.Model):
     @property
     def refundable_fen(self) -> int:
         return max(self.amount_fen - self.refunded_fen, 0)
+
+
+def get_customer_order(customer_id: int, order_id: int) -> Order | None:
+    """The order if it belongs to the customer; None otherwise (the caller answers 404)."""
+    return db.session.scalar(select(Order).where(Order.id == order_id, Order.customer_id == customer_id))

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.policy.defaults import DEFAULT_RULES, DEFAULT_TEXTS
+from portal.policy.defaults import DEFAULT_RULES, DEFAULT_TEXTS, default_ruleset
 from portal.policy.models import PolicyVersion
 from portal.policy.rules import RuleSet
 from portal.policy.texts import PolicyTexts, policy_texts
@@ -20,6 +20,12 @@ def published_version() -> PolicyVersion | None:
         .order_by(PolicyVersion.published_at.desc(), PolicyVersion.id.desc())
         .limit(1)
     )
+
+
+def policy_in_force() -> tuple[PolicyVersion | None, RuleSet]:
+    """The published version and its rules; the built-in defaults before anything is published."""
+    version = published_version()
+    return version, (ruleset_of(version) if version is not None else default_ruleset())
 
 
 def ensure_published_default() -> PolicyVersion:

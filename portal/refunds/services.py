@@ -9,10 +9,10 @@ from portal.cases.models import EvidenceFile, RefundCase, RefundDraft
 from portal.cases.services import CaseRequest, facts_for, submit_case
 from portal.extensions import db
 from portal.orders.models import Order
-from portal.orders.verdicts import policy_in_force
 from portal.policy import engine
 from portal.policy.kinds import RefundType
 from portal.policy.models import PolicyVersion
+from portal.policy.publishing import policy_in_force
 from portal.policy.rules import EvidenceItem
 from portal.policy.texts import PolicyTexts, policy_texts
 from portal.refunds import drafts

@@ -23,8 +23,7 @@ from portal.evidence import inspect, stores, uploads
 from portal.evidence.storage import InvalidKeyError, Storage
 from portal.extensions import db
 from portal.i18n import current_locale_code
-from portal.orders.models import Order
-from portal.orders.search import get_customer_order
+from portal.orders.models import Order, get_customer_order
 from portal.policy import engine, messages
 from portal.policy.kinds import RefundType
 from portal.policy.rules import EvidenceItem

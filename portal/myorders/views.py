@@ -5,14 +5,16 @@ from flask_login import current_user
 
 from portal.accounts.guards import customer_required
 from portal.cases.services import facts_for, open_case_for
+from portal.cases.verdicts import refundable_only, verdicts_for
 from portal.clock import utcnow
 from portal.i18n import current_locale_code
 from portal.inputs import DATE_MAX, DATE_MIN
+from portal.myorders.forms import OrderSearchForm
+from portal.myorders.search import search_orders
 from portal.orders import labels
-from portal.orders.forms import OrderSearchForm
-from portal.orders.search import get_customer_order, search_orders
-from portal.orders.verdicts import policy_in_force, refundable_only, verdicts_for
+from portal.orders.models import get_customer_order
 from portal.policy import engine
+from portal.policy.publishing import policy_in_force
 from portal.policy.texts import category_summary
 from portal.refunds.drafts import find_draft
 from portal.refunds.links import case_page_url, wizard_url

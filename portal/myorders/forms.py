@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from portal.inputs import DATE_MAX, DATE_MIN, DATE_OUT_OF_RANGE, in_date_range
-from portal.orders.search import TABS, OrderQuery
+from portal.myorders.search import TABS, OrderQuery
 
 
 class OrderSearchForm(FlaskForm):

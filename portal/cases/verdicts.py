@@ -1,4 +1,5 @@
-"""Refund badges for a page of orders: the policy in force applied to each, with one query for open cases."""
+"""What the refund rules allow for each order now (我的订单's badges): the policy applied to each order, with
+one query for open cases and one for final decisions."""
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -10,17 +11,8 @@ from portal.cases.services import finally_decided_types
 from portal.extensions import db
 from portal.orders.models import Order
 from portal.policy import engine
-from portal.policy.defaults import default_ruleset
 from portal.policy.facts import order_facts
-from portal.policy.models import PolicyVersion
-from portal.policy.publishing import published_version, ruleset_of
 from portal.policy.rules import RuleSet
-
-
-def policy_in_force() -> tuple[PolicyVersion | None, RuleSet]:
-    """The published version and its rules; the built-in defaults before anything is published."""
-    version = published_version()
-    return version, (ruleset_of(version) if version is not None else default_ruleset())
 
 
 def open_cases_by_order(order_ids: Sequence[int]) -> dict[int, int]:

@@ -126,8 +126,3 @@ def search_orders(customer_id: int, query: OrderQuery, per_page: int, keep: Keep
     )
     orders = db.session.scalars(page_stmt.options(selectinload(Order.product))).all()
     return OrderPage(list(orders), page, pages, total)
-
-
-def get_customer_order(customer_id: int, order_id: int) -> Order | None:
-    """The order if it belongs to the customer; None otherwise (the caller answers 404)."""
-    return db.session.scalar(select(Order).where(Order.id == order_id, Order.customer_id == customer_id))
