@@ -88,7 +88,12 @@ class GreenChannelForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
-    assignee = SelectField(_l("Assign to"), coerce=int, validators=[InputRequired()])
+    assignee = SelectField(
+        _l("Assign to"),
+        coerce=int,
+        validators=[InputRequired()],
+        render_kw={"required": False},  # a select always has a value; HTML wants a placeholder for "required"
+    )
 
 
 class ApproveForm(AmountMixin, VersionedForm):
