@@ -1,5 +1,5 @@
-"""Every page is valid HTML by the Nu HTML Checker (vnu.jar, which scripts/test installs into the venv from the
-npm registry; it needs Java). One run of the checker per test, over every page in zh_CN and en."""
+"""Every page is valid HTML by the Nu HTML Checker (vnu.jar, which scripts/test installs into the venv from
+the npm registry; it needs Java). One run of the checker per test, over every page in zh_CN and en."""
 
 import json
 import subprocess
@@ -19,7 +19,7 @@ LANGS = ("zh_CN", "en")
 
 def nu_errors(pages: dict[str, str], folder: Path) -> list[str]:
     """Run the checker once over all pages; its errors as 'page:line: message'."""
-    assert VNU.exists(), f"{VNU} is missing: scripts/test installs it (npm install --prefix .venv/vnu vnu-jar)"
+    assert VNU.exists(), f"{VNU} is missing: scripts/test installs it (npm install into .venv/vnu)"
     files = []
     for name, html in pages.items():
         path = folder / f"{name}.html"
