@@ -12,9 +12,9 @@ from portal.embed.push import AppGone, fall_back_to_sms
 from portal.embed.push import deliver as deliver_push
 from portal.extensions import db
 from portal.notifications import outbox
+from portal.notifications.labels import render_sms
 from portal.notifications.models import OutboxItem
 from portal.notifications.sms import SmsMessage, SmsOutcome, SmsRefused, load_backend
-from portal.notifications.texts import render_sms
 
 SECRET_TEMPLATES = {"sign_in_code"}
 

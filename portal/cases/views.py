@@ -26,7 +26,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.notifications.dates import local_date, local_datetime, local_deadline
-from portal.policy.messages import EVIDENCE_KIND_LABELS
+from portal.policy.labels import EVIDENCE_KIND_LABELS
 from portal.policy.publishing import evidence_kinds_for_case, texts_for_case
 from portal.rendering import redirect_to, render, wants_fragment
 
@@ -130,7 +130,7 @@ def records() -> Response:
 
 def _label_maps() -> dict:
     from portal.orders.labels import PAYMENT_ROUTE
-    from portal.policy.messages import REFUND_TYPE_LABELS
+    from portal.policy.labels import REFUND_TYPE_LABELS
 
     return {
         "type_labels": REFUND_TYPE_LABELS,

@@ -27,9 +27,9 @@ from werkzeug.routing import BuildError
 from portal.accounts.models import Customer
 from portal.extensions import db
 from portal.notifications import outbox
+from portal.notifications.labels import EVENT_TEXTS, sms_params
 from portal.notifications.models import OutboxItem
 from portal.notifications.preferences import wants_sms
-from portal.notifications.texts import EVENT_TEXTS, sms_params
 
 SIGNATURE_HEADER = "X-Refund-Signature"
 TIMESTAMP_HEADER = "X-Refund-Timestamp"

@@ -13,9 +13,9 @@ from portal.extensions import db
 from portal.money import format_fen
 from portal.notifications import outbox
 from portal.notifications.dates import local_date, local_deadline
+from portal.notifications.labels import EVENT_TEXTS, EventText, sms_params
 from portal.notifications.models import InboxMessage
 from portal.notifications.preferences import wants_sms
-from portal.notifications.texts import EVENT_TEXTS, EventText, sms_params
 from portal.orders.kinds import PaymentRoute
 
 # An answer to an appeal is told as such: the customer is waiting for that answer, not for a decision.

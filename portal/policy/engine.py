@@ -10,7 +10,7 @@ from flask_babel.speaklater import LazyString
 from portal.orders.kinds import Category, DeliveryStatus, Fulfilment, Usage
 from portal.orders.ledger import PERMILLE, Ledger, percent_fen, share_fen
 from portal.policy.kinds import AmountMethod, RefundType
-from portal.policy.messages import reason_message
+from portal.policy.labels import reason_message
 from portal.policy.rules import AmountSpec, EvidenceItem, Rule, RuleSet
 
 # When nothing is refundable, the reason shown on the order list is the most telling one.

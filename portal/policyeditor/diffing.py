@@ -14,7 +14,7 @@ from portal.money import format_fen
 from portal.orders.kinds import Category, Usage
 from portal.orders.labels import CATEGORY, USAGE
 from portal.policy.kinds import RefundType
-from portal.policy.messages import REFUND_TYPE_LABELS
+from portal.policy.labels import REFUND_TYPE_LABELS
 from portal.policy.models import PolicyVersion
 
 Path = tuple[str, ...]

@@ -14,7 +14,7 @@ from portal.money import yuan_to_fen
 from portal.orders.kinds import Category, Usage
 from portal.orders.labels import CATEGORY, USAGE
 from portal.policy.kinds import AmountMethod
-from portal.policy.messages import AMOUNT_METHOD_LABELS
+from portal.policy.labels import AMOUNT_METHOD_LABELS
 from portal.policyeditor.services import LANGS, AmountChoice, GlobalNumbers, SlotNumbers, SlotTexts
 
 HINT_MAX = 4000

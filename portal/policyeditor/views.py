@@ -10,7 +10,7 @@ from portal.accounts.roles import EDITOR_ROLES
 from portal.extensions import db
 from portal.orders.kinds import Usage
 from portal.policy.kinds import RefundType
-from portal.policy.messages import REFUND_TYPE_LABELS
+from portal.policy.labels import REFUND_TYPE_LABELS
 from portal.policy.publishing import published_version
 from portal.policy.texts import policy_texts
 from portal.policyeditor import forms, services

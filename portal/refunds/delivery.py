@@ -23,7 +23,7 @@ from portal.orders.kinds import Category, DeliveryStatus, Fulfilment
 from portal.orders.models import Order
 from portal.policy.publishing import ensure_published_default, ruleset_of
 
-# What the customer reads when the refund is theirs to ask for (the SMS template is in notifications.texts).
+# What the customer reads when the refund is theirs to ask for (the SMS template is in notifications.labels).
 FAILED_TITLE = _l("Delivery failed")
 FAILED_BODY = _l(
     "Order %(number)s could not be delivered. You can ask for a full refund on the order's page."

@@ -24,14 +24,16 @@ from portal.evidence.storage import InvalidKeyError, Storage
 from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.orders.models import Order, get_customer_order
-from portal.policy import engine, messages
+from portal.policy import engine
+from portal.policy import labels as policy_labels
 from portal.policy.kinds import RefundType
+from portal.policy.labels import EVIDENCE_KIND_LABELS
 from portal.policy.rules import EvidenceItem
 from portal.policy.texts import PolicyTexts
 from portal.refunds import drafts, services
 from portal.refunds.forms import REASON_MAX, DetailsForm, SubmitForm, TypeForm, fen_to_yuan_text
+from portal.refunds.labels import WIZARD_ERRORS, amount_error_message, case_error_message
 from portal.refunds.links import case_page_url
-from portal.refunds.messages import WIZARD_ERRORS, amount_error_message, case_error_message
 from portal.rendering import redirect_to, render, wants_fragment
 
 bp = Blueprint("refunds", __name__)
@@ -40,7 +42,7 @@ bp = Blueprint("refunds", __name__)
 @bp.app_context_processor
 def policy_vocabulary() -> dict:
     """Labels the policy hint partial needs (also used by the policy editor's preview)."""
-    return {"policy_labels": messages}
+    return {"policy_labels": policy_labels}
 
 
 @dataclass
@@ -303,7 +305,7 @@ def _refusal_message(exc: Exception, item: EvidenceItem) -> str:
     if isinstance(exc, inspect.EvidenceError) or exc.code in uploads.MESSAGES:
         return exc.message()
     if exc.code == "wrong_kind":
-        kinds = ", ".join(str(messages.EVIDENCE_KIND_LABELS[k]) for k in item.kinds)
+        kinds = ", ".join(str(EVIDENCE_KIND_LABELS[k]) for k in item.kinds)
         return gettext("This item accepts only: %(kinds)s.", kinds=kinds)
     return str(WIZARD_ERRORS.get(exc.code, WIZARD_ERRORS["upload_failed"]))
 

@@ -26,7 +26,7 @@ from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.money import format_fen
 from portal.orders import labels as order_labels
-from portal.policy.messages import AMOUNT_METHOD_LABELS, REFUND_TYPE_LABELS
+from portal.policy.labels import AMOUNT_METHOD_LABELS, REFUND_TYPE_LABELS
 from portal.rendering import redirect_to, render, wants_fragment
 from portal.staff import casefile, labels, services
 from portal.staff.forms import CONFIRMED_ACTIONS, FORMS, VersionedForm

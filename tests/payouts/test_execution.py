@@ -52,7 +52,7 @@ def test_job_submits_then_notification_refunds(gateway, db, client, run_jobs):
 
 
 def test_customer_is_told_by_sms_and_inbox_when_refunded(gateway, db, client, run_jobs):
-    from portal.notifications import texts
+    from portal.notifications import labels
 
     payout_id = approved_payout(PaymentRoute.BANK_CARD, 1000)
     run_jobs()
@@ -66,7 +66,7 @@ def test_customer_is_told_by_sms_and_inbox_when_refunded(gateway, db, client, ru
     }
     sms = {o.template for o in db.session.scalars(select(OutboxItem).where(OutboxItem.channel == "sms"))}
     for event in ("executing", "refunded"):
-        if event in texts.EVENT_TEXTS:  # the lifecycle feature writes these texts
+        if event in labels.EVENT_TEXTS:  # the lifecycle feature writes these texts
             assert event in inbox and f"case:{event}" in sms
 
 

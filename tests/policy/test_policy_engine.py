@@ -11,7 +11,7 @@ from portal.orders.kinds import Category, DeliveryStatus, Fulfilment, Usage
 from portal.policy.defaults import DEFAULT_RULES, DEFAULT_SUMMARIES, DEFAULT_TEXTS, default_ruleset
 from portal.policy.engine import OrderFacts, assess, offered_types, validate_amount, verdict
 from portal.policy.kinds import AmountMethod, RefundType
-from portal.policy.messages import AMOUNT_ERRORS, REASON_MESSAGES, REFUND_TYPE_LABELS
+from portal.policy.labels import AMOUNT_ERRORS, REASON_MESSAGES, REFUND_TYPE_LABELS
 from portal.policy.rules import RuleSet
 
 NOW = datetime(2026, 11, 28, 4, 0, 0)

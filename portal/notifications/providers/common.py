@@ -8,8 +8,8 @@ from pathlib import Path
 
 from flask_babel import force_locale
 
+from portal.notifications.labels import EVENT_TEXTS, SMS_TEMPLATES
 from portal.notifications.sms import SmsMessage, SmsMisconfigured, SmsOutcome, SmsRefused
-from portal.notifications.texts import EVENT_TEXTS, SMS_TEMPLATES
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 

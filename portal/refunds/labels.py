@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from portal.money import format_fen
-from portal.policy.messages import AMOUNT_ERRORS, REASON_MESSAGES
+from portal.policy.labels import AMOUNT_ERRORS, REASON_MESSAGES
 
 # What cases.services.submit_case can refuse with, beyond the engine's reason and amount codes.
 _SUBMIT_ERRORS: dict[str, LazyString] = {

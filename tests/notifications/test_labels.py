@@ -3,7 +3,7 @@
 import pytest
 from flask_babel import force_locale, gettext
 
-from portal.notifications.texts import EVENT_TEXTS, SMS_LIMIT, SMS_PARAMS, render_sms
+from portal.notifications.labels import EVENT_TEXTS, SMS_LIMIT, SMS_PARAMS, render_sms
 
 # Every state change the customer hears about, and the late-review notice.
 CUSTOMER_EVENTS = {
