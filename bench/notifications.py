@@ -173,7 +173,7 @@ def measure_latency(app, case_id: int, events: int, redis: Redis) -> list[float]
     from portal.cases.services import move
     from portal.cases.states import Actor, CaseState
     from portal.extensions import db
-    from portal.notifications.models import OutboxItem
+    from portal.outbox import OutboxItem
 
     cycle = [CaseState.MORE_EVIDENCE, CaseState.EVIDENCE_RECEIVED, CaseState.UNDER_REVIEW]
     actors = {CaseState.EVIDENCE_RECEIVED: Actor.CUSTOMER}
@@ -210,8 +210,8 @@ def _wait_for_worker(app, case_id: int, redis: Redis) -> None:
 
 def measure_throughput(app, jobs: int) -> tuple[float, float]:
     """Jobs per second: SMS delivery jobs vs no-op jobs, through the same burst AppWorker."""
+    from portal import outbox
     from portal.extensions import db
-    from portal.notifications import outbox
     from portal.queueing import NOTIFICATIONS, get_queue
     from worker.runner import build_worker
 

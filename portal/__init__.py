@@ -79,6 +79,7 @@ def _import_models() -> None:
     import portal.cases.models
     import portal.notifications.models
     import portal.orders.models
+    import portal.outbox
     import portal.payouts.models
     import portal.policy.models
     import portal.support.models

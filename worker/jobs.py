@@ -7,14 +7,14 @@ from flask import current_app
 from rq import get_current_job
 from sqlalchemy import text
 
+from portal import outbox
 from portal.clock import utcnow
 from portal.embed.push import AppGone, fall_back_to_sms
 from portal.embed.push import deliver as deliver_push
 from portal.extensions import db
-from portal.notifications import outbox
 from portal.notifications.labels import render_sms
-from portal.notifications.models import OutboxItem
 from portal.notifications.sms import SmsMessage, SmsOutcome, SmsRefused, load_backend
+from portal.outbox import OutboxItem
 
 SECRET_TEMPLATES = {"sign_in_code"}
 

@@ -9,8 +9,8 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from portal.extensions import db
-from portal.notifications.outbox import DELIVER_JOB
 from portal.ops import logs
+from portal.outbox import DELIVER_JOB
 from portal.queueing import QUEUES, get_queue, redis_connection
 from portal.workdays import services as workdays
 

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal import outbox
 from portal.accounts import handoff, otp, throttle
 from portal.accounts.models import Customer, HandoffTokenUse, LoginSession, StaffUser
 from portal.accounts.phones import InvalidPhone, normalise_phone
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.notifications import outbox
 
 log = logging.getLogger(__name__)
 # Sent with who="customer" (a wrong or spent code) or who="staff" (a wrong password); operations count them.

@@ -202,8 +202,8 @@ def submit_case(request: CaseRequest) -> RefundCase:
 
 def _screen(case: RefundCase) -> None:
     """Raise risk flags, and queue automatic review for cases the platform's records may prove."""
+    from portal import outbox
     from portal.cases import risk
-    from portal.notifications import outbox
 
     risk.refresh_flags(case)
     if case.auto_approvable and not case.risk_flags:

@@ -24,12 +24,12 @@ from flask import current_app
 from flask_babel import force_locale
 from werkzeug.routing import BuildError
 
+from portal import outbox
 from portal.accounts.models import Customer
 from portal.extensions import db
-from portal.notifications import outbox
 from portal.notifications.labels import EVENT_TEXTS, sms_params
-from portal.notifications.models import OutboxItem
 from portal.notifications.preferences import wants_sms
+from portal.outbox import OutboxItem
 
 SIGNATURE_HEADER = "X-Refund-Signature"
 TIMESTAMP_HEADER = "X-Refund-Timestamp"

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask_babel import force_locale
 
+from portal import outbox
 from portal.cases import deadlines
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.states import CaseState
@@ -11,7 +12,6 @@ from portal.clock import utcnow
 from portal.embed.push import queue_push
 from portal.extensions import db
 from portal.money import format_fen
-from portal.notifications import outbox
 from portal.notifications.dates import local_date, local_deadline
 from portal.notifications.labels import EVENT_TEXTS, EventText, sms_params
 from portal.notifications.models import InboxMessage

@@ -1,4 +1,4 @@
-"""In-app messages (站内信) and the outbox of work for the workers."""
+"""In-app messages (站内信) and what the development SMS backend sent (the outbox is portal.outbox)."""
 
 from datetime import datetime
 
@@ -6,7 +6,6 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
-from portal.dbtypes import JsonData
 from portal.extensions import db
 
 
@@ -23,33 +22,6 @@ class InboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
-
-
-class OutboxItem(db.Model):
-    """Work written in the same transaction as the change that caused it; the relay enqueues it."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))  # sms, push, job
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("refund_cases.id"))
-    recipient: Mapped[str] = mapped_column(String(64), default="")
-    template: Mapped[str] = mapped_column(String(64))
-    params: Mapped[dict] = mapped_column(JsonData, default=dict)
-    locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
-    # pending, sent, failed; rerouted: a push whose APP is gone, sent by SMS instead
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")
-    # Why a failed row failed: retries_spent, give_up or fix_settings (the provider's verdict).
-    failure: Mapped[str] = mapped_column(String(16), default="", server_default="")
-    provider_ref: Mapped[str] = mapped_column(String(128), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    enqueued_at: Mapped[datetime | None]
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
-    sent_at: Mapped[datetime | None]
 
 
 class ConsoleSms(db.Model):

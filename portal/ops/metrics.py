@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from portal.cases.models import RefundCase
 from portal.cases.progress import REVIEW_WAITING
-from portal.notifications.models import OutboxItem
 from portal.ops import services
+from portal.outbox import OutboxItem
 from portal.payouts.models import Payout
 from portal.queueing import CLOCK_HEARTBEAT_KEY, QUEUES, get_queue
 

@@ -10,7 +10,7 @@ from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.notifications.models import OutboxItem
+from portal.outbox import OutboxItem
 from portal.payouts.models import Payout
 from portal.payouts.states import PayoutState
 from portal.queueing import CLOCK_HEARTBEAT_KEY, QUEUES, get_queue

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
+from portal import outbox
 from portal.cases.auditlog import append_event
 from portal.cases.models import RefundCase
 from portal.cases.services import move
@@ -23,7 +24,6 @@ from portal.clock import utcnow
 from portal.evidence.inspect import ProcessedFile
 from portal.evidence.storage import Storage
 from portal.extensions import db
-from portal.notifications import outbox
 from portal.orders.kinds import PaymentRoute
 from portal.payouts.gateways import QueryStatus
 from portal.payouts.models import ManualTransfer, Payout, ReceivingAccount

@@ -23,13 +23,13 @@ from enum import StrEnum
 
 from sqlalchemy import func, or_, select, update
 
+from portal import outbox
 from portal.cases.auditlog import append_event
 from portal.cases.models import RefundCase
 from portal.cases.services import CaseError, announce, move, order_ledger
 from portal.cases.states import Actor, CaseState
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.notifications import outbox
 from portal.orders.kinds import PaymentRoute
 from portal.orders.ledger import OverRefund
 from portal.orders.models import Order

@@ -12,11 +12,11 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal import outbox
 from portal.cases.models import RefundCase
 from portal.cases.services import CaseError, CaseRequest, assess_order, submit_case
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.notifications import outbox
 from portal.notifications.models import InboxMessage
 from portal.notifications.preferences import wants_sms
 from portal.orders.kinds import Category, DeliveryStatus, Fulfilment

@@ -6,11 +6,11 @@ Registered on the staff blueprint (imported at the end of portal.staff.views).
 from flask import Response, abort, flash, url_for
 from flask_babel import gettext as _
 
+from portal import outbox
 from portal.accounts.guards import staff_required
 from portal.accounts.roles import REVIEW_ROLES
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.notifications import outbox
 from portal.notifications.labels import FAILURE
 from portal.rendering import redirect_to, render
 from portal.staff.views import bp

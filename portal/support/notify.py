@@ -2,9 +2,9 @@
 
 from flask_babel import force_locale
 
+from portal import outbox
 from portal.embed.push import queue_push
 from portal.extensions import db
-from portal.notifications import outbox
 from portal.notifications.labels import EVENT_TEXTS, sms_params
 from portal.notifications.models import InboxMessage
 from portal.notifications.preferences import wants_sms

@@ -5,7 +5,8 @@ import re
 from sqlalchemy import select
 
 from portal.accounts.models import LoginSession
-from portal.notifications.models import ConsoleSms, OutboxItem
+from portal.notifications.models import ConsoleSms
+from portal.outbox import OutboxItem
 from tests.conftest import htmx_headers
 
 

@@ -9,7 +9,7 @@ from portal.cases import autoreview
 from portal.cases.auditlog import verify_log
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.states import CaseState
-from portal.notifications.models import OutboxItem
+from portal.outbox import OutboxItem
 from portal.policy.kinds import RefundType
 from tests.factories import new_order, open_case, situation_order
 

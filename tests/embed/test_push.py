@@ -9,13 +9,14 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
+from portal import outbox
 from portal.accounts.models import Customer
 from portal.clock import utcnow
 from portal.demo.builder import DEMO_PHONE, build
 from portal.embed import push
 from portal.extensions import db
-from portal.notifications import outbox
-from portal.notifications.models import InboxMessage, OutboxItem
+from portal.notifications.models import InboxMessage
+from portal.outbox import OutboxItem
 from portal.queueing import redis_connection
 from tests.embed.receiver import PushReceiver
 from tests.factories import open_case_for

@@ -9,7 +9,8 @@ from portal.cases.services import move
 from portal.cases.states import Actor, CaseState
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.notifications.models import InboxMessage, OutboxItem
+from portal.notifications.models import InboxMessage
+from portal.outbox import OutboxItem
 from tests.conftest import htmx_headers
 from tests.factories import advance, open_case_for
 

@@ -9,11 +9,12 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
+from portal import outbox
 from portal.cases.models import RefundCase
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.notifications import outbox
-from portal.notifications.models import ConsoleSms, OutboxItem
+from portal.notifications.models import ConsoleSms
+from portal.outbox import OutboxItem
 from tests.factories import open_case_for, sign_in_staff
 
 

@@ -10,10 +10,10 @@ from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
 
+from portal import outbox
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.notifications import outbox
-from portal.notifications.models import OutboxItem
+from portal.outbox import OutboxItem
 from tests.factories import open_case_for
 
 

@@ -7,11 +7,11 @@ import logging
 
 import pytest
 
+from portal import outbox
 from portal.extensions import db
-from portal.notifications import outbox
-from portal.notifications.models import OutboxItem
 from portal.notifications.providers.common import parameter_order, templates_sent
 from portal.notifications.sms import SmsMisconfigured, SmsRefused, check_settings, load_backend
+from portal.outbox import OutboxItem
 from tests.factories import sign_in_staff
 from tests.notifications.sms_fakes import (
     ALIYUN_KEY_ID,

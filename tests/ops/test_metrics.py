@@ -3,9 +3,9 @@
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from portal import outbox
 from portal.accounts.models import StaffRole
 from portal.clock import utcnow
-from portal.notifications import outbox
 from portal.ops import metrics
 from portal.orders.kinds import PaymentRoute
 from tests.factories import approve, make_case, make_order

@@ -5,8 +5,8 @@ import time
 import pytest
 from redis import Redis
 
+from portal import outbox
 from portal.accounts.models import StaffRole
-from portal.notifications import outbox
 from portal.orders.kinds import PaymentRoute
 from portal.queueing import CLOCK_HEARTBEAT_KEY, DEFAULT, get_queue, redis_connection
 from tests.factories import approve, make_case, make_order, sign_in_staff

@@ -8,9 +8,9 @@ from portal.accounts.models import StaffRole
 from portal.cases.models import RefundCase
 from portal.cases.states import CaseState
 from portal.extensions import db as _db
-from portal.notifications.models import OutboxItem
 from portal.orders.kinds import PaymentRoute
 from portal.orders.models import Order
+from portal.outbox import OutboxItem
 from portal.payouts import services
 from portal.payouts.models import Payout, PayoutNotice
 from portal.payouts.states import PayoutState

@@ -4,9 +4,10 @@ from sqlalchemy import select
 
 from portal.cases.models import RefundCase
 from portal.cases.states import CaseState
-from portal.notifications.models import InboxMessage, OutboxItem
+from portal.notifications.models import InboxMessage
 from portal.orders.kinds import PaymentRoute
 from portal.orders.models import Order
+from portal.outbox import OutboxItem
 from portal.payouts import services
 from portal.payouts.models import Payout
 from portal.payouts.states import PayoutState, SuccessSource

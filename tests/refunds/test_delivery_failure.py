@@ -13,9 +13,10 @@ from portal.cases.services import facts_for
 from portal.cases.states import CaseState
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.notifications.models import InboxMessage, OutboxItem
+from portal.notifications.models import InboxMessage
 from portal.orders.kinds import DeliveryStatus, Fulfilment
 from portal.orders.models import Order
+from portal.outbox import OutboxItem
 from portal.policy import engine
 from portal.policy.defaults import DEFAULT_RULES
 from portal.policy.publishing import ensure_published_default, published_version, ruleset_of

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from portal.accounts.models import Customer
 from portal.demo.builder import DEMO_PHONE
 from portal.extensions import db as _db
-from portal.notifications.models import InboxMessage, OutboxItem
+from portal.notifications.models import InboxMessage
 from portal.orders.models import Order
+from portal.outbox import OutboxItem
 from portal.support.models import Conversation, SupportMessage
 from portal.support.services import MESSAGE_MAX
 from tests.factories import find_order, open_case_for

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from portal import outbox
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.notifications import outbox
-from portal.notifications.models import OutboxItem
+from portal.outbox import OutboxItem
 from tests.factories import open_case_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,7 @@
-"""Write notifications to the outbox in the caller's transaction; the relay enqueues them after commit.
+"""The outbox: work (an SMS, a push, a job) written in the caller's transaction, enqueued after commit.
+
+Infrastructure below every feature: the case core queues its automatic review here, accounts the sign-in
+code SMS, notifications the customer's news, payouts their gateway calls.
 
 The database is the record: a row is `pending` until a worker has sent it (`sent`) or has given up
 after its retries (`failed`, shown to staff with a retry button). Redis only carries the work. The
@@ -17,11 +20,12 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
-from sqlalchemy import event, select, update
+from sqlalchemy import ForeignKey, Index, String, Text, event, select, update
+from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
+from portal.dbtypes import JsonData
 from portal.extensions import db
-from portal.notifications.models import OutboxItem
 from portal.queueing import DEFAULT, NOTIFICATIONS, get_queue, redis_connection
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,33 @@ STUCK_AFTER = timedelta(minutes=3)
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 Pending = tuple[int, str]  # (outbox id, channel)
+
+
+class OutboxItem(db.Model):
+    """Work written in the same transaction as the change that caused it; the relay enqueues it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # sms, push, job
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("refund_cases.id"))
+    recipient: Mapped[str] = mapped_column(String(64), default="")
+    template: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict] = mapped_column(JsonData, default=dict)
+    locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    # pending, sent, failed; rerouted: a push whose APP is gone, sent by SMS instead
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    # Why a failed row failed: retries_spent, give_up or fix_settings (the provider's verdict).
+    failure: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    provider_ref: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    enqueued_at: Mapped[datetime | None]
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
 
 
 def add_sms(
@@ -60,7 +91,7 @@ def add_push(
     customer_id: int | None = None,
     case_id: int | None = None,
 ) -> OutboxItem:
-    """Queue an APP push (sent by portal.embed.push) as part of the current transaction."""
+    """Queue an APP push (sent by portal.notifications.push) as part of the current transaction."""
     return _add_message("push", recipient, template, params, locale, customer_id, case_id)
 
 
