@@ -1,18 +1,26 @@
 """The message box (customers and staff), assigning a conversation, and the canned-reply editor."""
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal.support.services import MESSAGE_MAX
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(16)
 
 
 class MessageForm(FlaskForm):
     # Length is checked by the service (one rule, one message); maxlength here only helps the keyboard.
     body = TextAreaField(_l("Your message"), render_kw={"rows": 4, "maxlength": MESSAGE_MAX})
     photo = FileField(_l("Add a photo"), render_kw={"accept": "image/*"})
+    # New with every rendered form (kept when the form comes back refused): a repeat of the same Send.
+    token = HiddenField(default=_new_token)
 
 
 class ReplyForm(FlaskForm):

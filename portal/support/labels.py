@@ -9,6 +9,10 @@ ERRORS = {
     "not_found": _l("We could not find that order or refund request among yours."),
     "bad_assignee": _l("That staff member cannot answer conversations."),
     "photo_again": _l("Your text is kept; please choose the photo again."),
+    "too_many": _l(
+        "You have sent many messages in a short time. Your text is kept; please send it again in "
+        "%(minutes)s minutes."
+    ),
     "green_reason": _l("Please tell us in %(min)s to %(max)s characters why this is urgent."),
     "green_not_open": _l("Priority can no longer be asked for on this request."),
     "green_decided": _l("This request for priority was already answered."),

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -44,7 +44,11 @@ class SupportMessage(db.Model):
     """A message in a conversation: text, a photo, or both."""
 
     __tablename__ = "support_messages"
-    __table_args__ = (Index("ix_support_messages_unread", "conversation_id", "author_kind", "read_at"),)
+    __table_args__ = (
+        Index("ix_support_messages_unread", "conversation_id", "author_kind", "read_at"),
+        # A double-tapped Send carries the same token twice: the database keeps one row.
+        UniqueConstraint("conversation_id", "client_token", name="uq_support_messages_client_token"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("support_conversations.id"))
@@ -62,6 +66,8 @@ class SupportMessage(db.Model):
     answers_wait_from: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]  # read by the other side
+    # The token of the form the customer sent it from (one per rendered form); None for staff answers.
+    client_token: Mapped[str | None] = mapped_column(String(64))
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 

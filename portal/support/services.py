@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from portal.accounts import throttle
 from portal.accounts.models import StaffUser
 from portal.accounts.roles import REVIEW_ROLES
 from portal.cases import deadlines
@@ -25,6 +26,10 @@ from portal.support.models import Complaint, Conversation, GreenChannelRequest, 
 
 ANSWER_WITHIN = deadlines.APPEAL_RESPONSE  # 24 clock hours: the same promise as for appeals
 MESSAGE_MAX = 2000
+# A customer's messages (platform choice: a person types far slower; a script or a stuck button does not).
+MESSAGE_RATE = "10 per minute;60 per hour"
+RATE_SCOPE = "support-message"
+TOKEN_MAX = 64
 CUSTOMER, STAFF = "customer", "staff"
 
 
@@ -164,14 +169,48 @@ def store_photo(storage: Storage, photo: Photo) -> ProcessedFile:
     return processed
 
 
+def client_token(raw: str | None) -> str | None:
+    """The form's token as sent, or None when there is none or it is not one of ours."""
+    token = (raw or "").strip()
+    return token if 0 < len(token) <= TOKEN_MAX and token.isascii() else None
+
+
+def check_rate(customer_id: int) -> None:
+    """Raises SupportError("too_many") while the customer's message allowance is spent (nothing counted)."""
+    key = str(customer_id)
+    if throttle.spent(MESSAGE_RATE, RATE_SCOPE, key):
+        raise SupportError("too_many", minutes=throttle.wait_minutes(MESSAGE_RATE, RATE_SCOPE, key))
+
+
+def count_message(customer_id: int) -> None:
+    """One message sent (counted after it is stored: refused ones and repeats cost nothing)."""
+    throttle.count(MESSAGE_RATE, RATE_SCOPE, str(customer_id))
+
+
+def sent_with_token(customer_id: int, token: str | None) -> SupportMessage | None:
+    """The customer's message already sent from the form with this token (a repeated Send), if any."""
+    if token is None:
+        return None
+    return db.session.scalar(
+        select(SupportMessage)
+        .join(Conversation, Conversation.id == SupportMessage.conversation_id)
+        .where(Conversation.customer_id == customer_id, SupportMessage.client_token == token)
+        .limit(1)
+    )
+
+
 def add_customer_message(
     conversation: Conversation,
     body: str,
     photo: ProcessedFile | None,
     storage: Storage,
     now: datetime,
+    token: str | None = None,
 ) -> SupportMessage:
-    """The customer writes; if nobody was waiting, the 24-hour answer clock starts now."""
+    """The customer writes; if nobody was waiting, the 24-hour answer clock starts now.
+
+    `token` is the form's own: a second message with the same token in the conversation is refused by
+    the database (IntegrityError on flush), so a double-tapped Send is stored once."""
     text = check_text(body, photo is not None)
     message = SupportMessage(
         conversation_id=conversation.id,
@@ -179,6 +218,7 @@ def add_customer_message(
         author_id=conversation.customer_id,
         body=text,
         created_at=now,
+        client_token=token,
     )
     if photo is not None:
         # Blob first, row after: a failed commit leaves an orphan blob, never a row without bytes.
@@ -300,6 +340,36 @@ def escalate_late(now: datetime) -> int:
         if senior is not None:
             conversation.assigned_to_id = senior.id
     return len(late)
+
+
+@dataclass(frozen=True)
+class Escalated:
+    """What was escalated to one staff member and still waits for them (the console's notice)."""
+
+    conversations: int
+    complaints: int
+
+    def __bool__(self) -> bool:
+        return bool(self.conversations or self.complaints)
+
+
+def escalated_to(staff_id: int) -> Escalated:
+    """Late conversations (still unanswered) and complaints (still open) escalated and assigned to them."""
+    conversations = db.session.scalar(
+        select(func.count(Conversation.id)).where(
+            Conversation.assigned_to_id == staff_id,
+            Conversation.escalated_at.is_not(None),
+            Conversation.waiting_since.is_not(None),
+        )
+    )
+    complaints = db.session.scalar(
+        select(func.count(Complaint.id)).where(
+            Complaint.assigned_to_id == staff_id,
+            Complaint.escalated_at.is_not(None),
+            Complaint.closed_at.is_(None),
+        )
+    )
+    return Escalated(int(conversations or 0), int(complaints or 0))
 
 
 def customer_records(customer_id: int, focus_order_id: int | None) -> tuple[list[Order], list[RefundCase]]:

@@ -4,9 +4,12 @@ Every page works as plain forms; with htmx the thread polls itself and an unchan
 (`HX-Reswap: none`), the same discipline as 退款进度.
 """
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, current_app, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.guards import customer_required, staff_required
 from portal.accounts.roles import EDITOR_ROLES, REVIEW_ROLES, SENIOR_ROLES
@@ -39,6 +42,15 @@ def support_badge() -> dict:
         return services.unread_for_customer(current_user.id)
 
     return {"support_unread": support_unread}
+
+
+@bp.app_template_global()
+def support_escalations() -> services.Escalated | None:
+    """For the staff console's notice: late conversations and complaints escalated to the signed-in staff
+    member (the escalation job assigns them to a senior) and still waiting for them."""
+    if not (current_user.is_authenticated and current_user.is_staff and current_user.has_role(*REVIEW_ROLES)):
+        return None
+    return services.escalated_to(current_user.id) or None
 
 
 def _storage() -> Storage:
@@ -90,30 +102,50 @@ def start() -> Response:
     """Open (or continue) the conversation about the order, case, or in general, with a first message."""
     form, order_id, case_id = MessageForm(), _int_arg("order"), _int_arg("case")
     try:
-        conversation = services.open_conversation(current_user.id, order_id, case_id, utcnow())
-        _post(conversation, form)
+        conversation_id = _post(
+            form, lambda: services.open_conversation(current_user.id, order_id, case_id, utcnow())
+        )
     except services.SupportError as exc:
         db.session.rollback()
         if exc.code == "not_found":
             abort(404)
-        return _index_page(form, order_id, case_id, 422, error_message(exc.code, exc.params))
+        return _index_page(form, order_id, case_id, _refused_status(exc), error_message(exc.code, exc.params))
     except EvidenceError as exc:
         db.session.rollback()
         return _index_page(form, order_id, case_id, 422, _photo_error(exc.message()))
-    return redirect_to(url_for("support.thread", conversation_id=conversation.id) + "#latest")
+    return redirect_to(url_for("support.thread", conversation_id=conversation_id) + "#latest")
 
 
-def _post(conversation: Conversation, form: MessageForm) -> None:
-    """Add the customer's message (text and/or photo) and commit; raises SupportError or EvidenceError."""
-    upload = request.files.get("photo")
-    photo = None
+def _post(form: MessageForm, conversation_for: Callable[[], Conversation]) -> int:
+    """Add the customer's message (text and/or photo) and commit; the id of the conversation it is in.
+
+    The same form sent again (its token) is not stored twice: the first one's conversation is the
+    answer. Raises SupportError (also "too_many" past the message allowance) or EvidenceError."""
+    customer_id, token = current_user.id, services.client_token(form.token.data)
+    if (earlier := services.sent_with_token(customer_id, token)) is not None:
+        return earlier.conversation_id
+    services.check_rate(customer_id)
+    conversation = conversation_for()
+    upload, photo = request.files.get("photo"), None
     if upload is not None and upload.filename:
         config = current_app.config
         photo = services.store_photo(
             _storage(), services.Photo(upload.read(), config["MAX_FILE_BYTES"], config["MAX_IMAGE_PIXELS"])
         )
-    services.add_customer_message(conversation, form.body.data or "", photo, _storage(), utcnow())
-    db.session.commit()
+    try:
+        services.add_customer_message(conversation, form.body.data or "", photo, _storage(), utcnow(), token)
+        db.session.commit()
+    except IntegrityError:  # the same Send, a moment ago, in another request
+        db.session.rollback()
+        if (earlier := services.sent_with_token(customer_id, token)) is None:
+            raise
+        return earlier.conversation_id
+    services.count_message(customer_id)
+    return conversation.id
+
+
+def _refused_status(exc: services.SupportError) -> int:
+    return 429 if exc.code == "too_many" else 422
 
 
 def _photo_error(message: str) -> str:
@@ -163,14 +195,14 @@ def send(conversation_id: int) -> Response:
     """Write in the conversation; a refused message comes back with the text kept and a clear reason."""
     conversation, form = _own_or_404(conversation_id), MessageForm()
     try:
-        _post(conversation, form)
+        landed = _post(form, lambda: conversation)
     except services.SupportError as exc:
         db.session.rollback()
-        return _thread_page(conversation, form, 422, error_message(exc.code, exc.params))
+        return _thread_page(conversation, form, _refused_status(exc), error_message(exc.code, exc.params))
     except EvidenceError as exc:
         db.session.rollback()
         return _thread_page(conversation, form, 422, _photo_error(exc.message()))
-    return redirect_to(url_for("support.thread", conversation_id=conversation.id) + "#latest")
+    return redirect_to(url_for("support.thread", conversation_id=landed) + "#latest")
 
 
 def _commit_if(changed: int) -> None:

@@ -178,3 +178,29 @@ def test_service_figures_for_seniors_only(staff, world):
     assert staff("reviewer").get("/staff/support/figures").status_code == 403
     page = staff("senior").get("/staff/support/figures?lang=en").get_data(as_text=True)
     assert "50.0% (1/2)" in page
+
+
+def test_the_senior_a_late_conversation_or_complaint_goes_to_is_told_in_the_console(staff, world):
+    from portal.support import complaints
+
+    notice = "escalated-notice"
+    late = _conversation(world.customer_id, "Nobody answers", at=utcnow() - timedelta(hours=25))
+    complaints.file_complaint(
+        world.customer_id, "service", None, "", "Too slow, far too slow.", utcnow() - timedelta(hours=26)
+    )
+    _db.session.commit()
+    senior = staff("senior")
+    assert notice not in senior.get("/staff/?lang=en").get_data(as_text=True)  # not escalated yet
+    assert escalate_late_conversations() == 2
+    _db.session.expire_all()
+    assert _db.session.get(StaffUser, late.assigned_to_id).username == "senior"
+    page = senior.get("/staff/?lang=en").get_data(as_text=True)  # any console page
+    assert notice in page
+    assert "1 late conversation was escalated to you." in page and 'href="/staff/support"' in page
+    assert "1 late complaint was escalated to you." in page and 'href="/staff/support/complaints"' in page
+    assert "已升级给您" in senior.get("/staff/?lang=zh_CN").get_data(as_text=True)
+    assert notice not in staff("reviewer").get("/staff/?lang=en").get_data(as_text=True)  # not theirs
+    # Answered, the conversation leaves the notice; the complaint stays until it is closed.
+    senior.post(f"/staff/support/{late.id}/reply", data={"body": "Sorry for the wait: it is refunded."})
+    page = senior.get("/staff/?lang=en").get_data(as_text=True)
+    assert "late conversation" not in page and "1 late complaint was escalated to you." in page
