@@ -21,7 +21,7 @@ from portal.evidence.storage import InvalidKeyError, Storage
 from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.rendering import redirect_to, render, wants_fragment
-from portal.support import canned, export, faq, services
+from portal.support import canned, export, faq, polling, services
 from portal.support.basis import basis_text
 from portal.support.forms import AssignForm, CannedReplyForm, MessageForm, ReplyForm
 from portal.support.labels import AGE_LABELS, error_message
@@ -153,20 +153,26 @@ def _photo_error(message: str) -> str:
 
 
 def _thread_etag(conversation: Conversation) -> str:
-    return f"support-{conversation.id}-{conversation.updated_at:%Y%m%d%H%M%S%f}-{current_locale_code()}"
+    return polling.etag_for(conversation.id, conversation.updated_at, current_locale_code())
+
+
+@bp.record_once
+def _install_fast_lane(state) -> None:
+    polling.install(state.app)
 
 
 @bp.get("/support/<int:conversation_id>")
 @customer_required
 def thread(conversation_id: int) -> Response:
-    """The conversation, newest at the bottom; to htmx polls, the message list or 304 while unchanged."""
+    """The conversation, newest at the bottom; to htmx polls, the message list (unchanged polls are
+    answered 304 by support.polling before they get here)."""
     conversation = _own_or_404(conversation_id)
     etag = _thread_etag(conversation)
     if wants_fragment() and request.if_none_match.contains_weak(etag):
-        response = Response(status=304, headers={"HX-Reswap": "none"})
-    else:
-        _commit_if(services.mark_read_by_customer(conversation, utcnow()))
-        response = _thread_page(conversation, MessageForm())
+        # Normally answered by the fast lane already; kept so the app alone is still correct.
+        return Response(status=304, headers=polling.not_modified_headers(etag, conversation.updated_at))
+    _commit_if(services.mark_read_by_customer(conversation, utcnow()))
+    response = _thread_page(conversation, MessageForm())
     response.set_etag(etag, weak=True)
     response.headers["Cache-Control"] = "private, no-cache"
     response.vary.add("HX-Request")
