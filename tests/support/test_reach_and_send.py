@@ -68,10 +68,15 @@ def test_every_customer_page_has_contact_us_in_the_title_bar_about_its_order_or_
 def test_the_title_bar_counts_unread_answers_and_is_absent_in_the_conversation(alice, staff, world):
     alice.post("/support", data={"body": "Hello?"})
     conversation = _db.session.scalar(select(Conversation))
-    staff("reviewer").post(f"/staff/support/{conversation.id}/reply", data={"body": "Hello, how can we help?"})
+    staff("reviewer").post(
+        f"/staff/support/{conversation.id}/reply", data={"body": "Hello, how can we help?"}
+    )
     page = alice.get("/orders?lang=en").get_data(as_text=True)
     link = re.search(r'<a class="titlebar-support".*?</a>', page, re.S).group(0)
-    assert "Contact customer service 1 unread" in link and '<span class="badge-count" aria-hidden="true">1<' in link
+    assert (
+        "Contact customer service 1 unread" in link
+        and '<span class="badge-count" aria-hidden="true">1<' in link
+    )
     thread = alice.get(f"/support/{conversation.id}").get_data(as_text=True)
     assert "titlebar-support" not in thread  # the conversation is the page itself
     assert "titlebar-support" not in staff("reviewer").get("/staff/support").get_data(as_text=True)
