@@ -8,7 +8,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.cases import deadlines
 from portal.cases.auditlog import append_event
-from portal.cases.customer_actions import RESUMED_REVIEW_WORKING_DAYS
 from portal.cases.models import RefundCase
 from portal.cases.progress import REVIEW_WAITING, review_overdue
 from portal.cases.services import announce, move
@@ -76,7 +75,7 @@ def _return_one(case_id: int, now: datetime) -> bool:
         db.session.rollback()
         return False
     lapsed = case.step_due_at
-    due = deadlines.add_working_days(now, RESUMED_REVIEW_WORKING_DAYS)
+    due = deadlines.resumed_review_due(now)
     case.review_due_at = case.step_due_at = due
     case.overdue_notified_at = None
     # The same move a customer's upload makes, by the system: the reviewer takes it from what is there.

@@ -15,8 +15,6 @@ from portal.cases.states import Actor, CaseState
 from portal.extensions import db
 
 APPEAL_MIN, APPEAL_MAX = 5, 1000
-# A review deadline that passed while the customer gathered evidence restarts from the upload.
-RESUMED_REVIEW_WORKING_DAYS = 1
 # System moves that only carry a late case into review so it can be appealed: the customer is not told.
 INTAKE_ACTION = "intake_for_appeal"
 
@@ -72,7 +70,7 @@ def send_evidence_back(case: RefundCase, customer_id: int, now: datetime) -> Non
     fresh = fresh_evidence(case)
     if set(case.requested_items or []) - {f.checklist_key for f in fresh}:
         raise MissingEvidence()
-    due = max(case.review_due_at or now, deadlines.add_working_days(now, RESUMED_REVIEW_WORKING_DAYS))
+    due = max(case.review_due_at or now, deadlines.resumed_review_due(now))
     case.review_due_at = case.step_due_at = due
     case.overdue_notified_at = None
     risk.refresh_flags(case, now)  # the new files may be copies of another case's evidence

@@ -25,12 +25,14 @@ from portal.orders.kinds import PaymentRoute
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-REVIEW_WORKING_DAYS = 3
-# When the customer may expect third-party arbitration's outcome. The source gives no time for it: a
-# platform choice (listed in the policy data's platform_choices); the arbitrator keeps their own time.
-ARBITRATION_WORKING_DAYS = 10
-APPEAL_RESPONSE = timedelta(hours=24)
-PAYOUT_START = timedelta(hours=24)
+# Every deadline length lives here or in the policy data, nowhere else (tests/cases/test_deadline_homes.py
+# checks). The review itself takes the policy's review_working_days (global, or per rule): publish a policy
+# version to change it. docs/architecture.md, "Where numbers live".
+
+# The source's numbers (docs/policy.md, "The source's numbers and the platform's choices").
+APPEAL_RESPONSE = timedelta(hours=24)  # 申诉 24小时内响应
+PAYOUT_START = timedelta(hours=24)  # 审核通过后24小时内启动退款
+SUPPORT_ANSWER = timedelta(hours=24)  # 客服团队需在24小时内响应 (conversations and complaints)
 
 # Working days a refund takes to arrive, (earliest, latest), by original payment route. The source says
 # 一般1-5个工作日 for every route; a faster figure belongs here only once a provider's contract promises it.
@@ -40,6 +42,22 @@ ARRIVAL_WORKING_DAYS: dict[PaymentRoute, tuple[int, int]] = {
     PaymentRoute.BANK_CARD: (1, 5),
     PaymentRoute.OFFLINE: (1, 5),
 }
+
+# Platform choices: the source gives no number for these. Each is listed with its reason in the policy
+# data's platform_choices (portal/policy/defaults.py) and in docs/policy.md.
+# When the customer may expect third-party arbitration's outcome; the arbitrator keeps their own time.
+ARBITRATION_WORKING_DAYS = 10
+# Time the customer has to add the evidence a reviewer asked for.
+MORE_EVIDENCE_WORKING_DAYS = 3
+# A case in the green channel (绿色通道) is reviewed within this many working days of its submission.
+GREEN_CHANNEL_REVIEW_WORKING_DAYS = 1
+# A review deadline that passed while the customer gathered evidence (or whose evidence time ran out)
+# restarts from then with at least this many working days.
+RESUMED_REVIEW_WORKING_DAYS = 1
+# An appeal sent back for a new review is reviewed within this many working days.
+RE_REVIEW_WORKING_DAYS = 1
+# Seniors answer a customer's request for priority (the green channel) within these clock hours.
+GREEN_REQUEST_ANSWER = timedelta(hours=24)
 
 # The official arrangement entered by admins (portal/workdays loads it from the database).
 _days_off: frozenset[date] = frozenset()
@@ -99,20 +117,44 @@ def add_working_days(start_utc: datetime, n: int) -> datetime:
     return end_of_day_utc(nth_working_day_after(shanghai_date(start_utc), n))
 
 
-def add_hours(start_utc: datetime, hours: float) -> datetime:
-    """Start plus clock hours; holidays do not stop the clock (24-hour promises are literal)."""
-    return start_utc + timedelta(hours=hours)
-
-
-def working_days_between(a_utc: datetime, b_utc: datetime) -> int:
-    """Working days d with date(a) < d <= date(b), in Shanghai dates; 0 when b is not after a."""
-    start, end = shanghai_date(a_utc), shanghai_date(b_utc)
-    return sum(is_working_day(start + timedelta(days=i)) for i in range(1, (end - start).days + 1))
-
-
-def review_due(submitted_at: datetime, working_days: int = REVIEW_WORKING_DAYS) -> datetime:
-    """When staff must have reviewed a case (default: 3 working days)."""
+def review_due(submitted_at: datetime, working_days: int) -> datetime:
+    """When staff must have reviewed a case: the policy's review working days after submission."""
     return add_working_days(submitted_at, working_days)
+
+
+def green_channel_review_due(submitted_at: datetime) -> datetime:
+    """When a case in the green channel must have been reviewed."""
+    return add_working_days(submitted_at, GREEN_CHANNEL_REVIEW_WORKING_DAYS)
+
+
+def resumed_review_due(now: datetime) -> datetime:
+    """The earliest review deadline of a case whose review goes on after the customer's evidence time."""
+    return add_working_days(now, RESUMED_REVIEW_WORKING_DAYS)
+
+
+def re_review_due(now: datetime) -> datetime:
+    """When the new review of an appeal sent back for one must be done."""
+    return add_working_days(now, RE_REVIEW_WORKING_DAYS)
+
+
+def more_evidence_due(requested_at: datetime) -> datetime:
+    """When the customer's time to add requested evidence ends."""
+    return add_working_days(requested_at, MORE_EVIDENCE_WORKING_DAYS)
+
+
+def arbitration_due(escalated_at: datetime) -> datetime:
+    """When the customer may expect third-party arbitration's outcome."""
+    return add_working_days(escalated_at, ARBITRATION_WORKING_DAYS)
+
+
+def support_answer_due(asked_at: datetime) -> datetime:
+    """When customer service must have answered a conversation or a complaint: 24 clock hours."""
+    return asked_at + SUPPORT_ANSWER
+
+
+def green_request_due(requested_at: datetime) -> datetime:
+    """When a senior must have answered a request for priority."""
+    return requested_at + GREEN_REQUEST_ANSWER
 
 
 def appeal_due(appealed_at: datetime) -> datetime:

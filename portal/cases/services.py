@@ -137,7 +137,6 @@ def submit_case(request: CaseRequest) -> RefundCase:
     if missing:
         raise CaseError("evidence_missing")
     green = request.urgent or request.amount_fen >= rules.green_channel_fen
-    review_days = 1 if green else assessment.review_working_days
     case = RefundCase(
         number=new_case_number(now),
         order_id=order.id,
@@ -154,7 +153,11 @@ def submit_case(request: CaseRequest) -> RefundCase:
         idempotency_key=request.idempotency_key,
         green_channel=green,
         urgent=request.urgent,
-        review_due_at=deadlines.review_due(now, review_days),
+        review_due_at=(
+            deadlines.green_channel_review_due(now)
+            if green
+            else deadlines.review_due(now, assessment.review_working_days)
+        ),
         created_at=now,
         updated_at=now,
     )

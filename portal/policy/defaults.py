@@ -50,6 +50,22 @@ DEFAULT_RULES: dict[str, Any] = {
             "The source asks for complete evidence but gives no time to add more; when it passes, the review "
             "goes on with what was sent."
         ),
+        "green channel: reviewed within 1 working day": (
+            "The source names a green channel for high-value orders but no time; one working day is the "
+            "short end of its 1–3 days (portal/cases/deadlines.py)."
+        ),
+        "review resumed after the evidence time: at least 1 working day": (
+            "The source gives no time for a review that goes on after the customer sent (or did not send) "
+            "the evidence asked for; the reviewer gets one more working day when the first deadline passed."
+        ),
+        "appeal sent back for a new review: 1 working day": (
+            "The source says appeals are answered within 24 hours but not how long a new review takes; one "
+            "working day keeps the customer's wait close to that promise."
+        ),
+        "request for priority answered within 24 hours": (
+            "The source gives no time for answering a customer's request for the green channel; the same 24 "
+            "clock hours as customer service's answers."
+        ),
         "software.trial_no_reason.conditions.trial_days": (
             "The source introduces no-reason trial refunds without a length; a product's own trial days "
             "apply, and 7 days when the product names none."

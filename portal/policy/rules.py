@@ -172,8 +172,10 @@ class RuleSet:
     """All refund rules plus the global numbers; what one stored policy version holds."""
 
     rules: Mapping[Category, Mapping[RefundType, Rule]]
-    green_channel_fen: int = 50000
-    review_working_days: int = 3
+    # The numbers themselves are policy data (portal/policy/defaults.py, then each published version):
+    # a rule set without them is refused rather than filled in from a second copy here.
+    green_channel_fen: int
+    review_working_days: int
     # After a final decision (third-party arbitration, an answered appeal) no new request of the same type
     # for the same order; after a partial refund only what remains (that is the ledger's, always).
     final_decision_closes_type: bool = True
@@ -200,10 +202,13 @@ class RuleSet:
                 except ValueError as exc:
                     raise ValueError(f"{cat_key}: unknown refund type {type_key!r}") from exc
                 rules[cat][rtype] = Rule.from_dict(rule, f"{cat_key}.{type_key}")
-        green = _int(d.get("green_channel_fen", 50000), "green_channel_fen")
+        for key in _RULESET_NUMBERS:
+            if key not in d:
+                raise ValueError(f"rules must give {key}")
+        green = _int(d["green_channel_fen"], "green_channel_fen")
         if green < 0:
             raise ValueError("green_channel_fen must not be negative")
-        days = _days(d.get("review_working_days", 3), "review_working_days")
+        days = _days(d["review_working_days"], "review_working_days")
         _no_unknown_keys(d, _RULESET_KEYS, "rules")
         final = _bool(d.get("final_decision_closes_type", True), "final_decision_closes_type")
         choices = d.get("platform_choices") or {}
@@ -252,6 +257,7 @@ _RULE_KEYS = {
     "reason_required",
     "open_on_failure",
 }
+_RULESET_NUMBERS = ("green_channel_fen", "review_working_days")
 _RULESET_KEYS = {
     "platform_choices",
     "schema",

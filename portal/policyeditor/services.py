@@ -31,6 +31,7 @@ from portal.policy.texts import SUMMARIES_KEY, category_summary, policy_texts
 LANGS = ("zh_CN", "en")
 DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
 PREVIEW_AMOUNT_FEN = 10000  # the sample order in the preview: ¥100.00
+PREVIEW_TRIAL_LEFT = timedelta(days=3)  # the sample order's trial still runs this long (a sample, no rule)
 
 _ERRORS = {
     "not_a_draft": _l("This version has been published and can no longer be changed; start a new draft."),
@@ -355,8 +356,8 @@ def global_numbers(version: PolicyVersion) -> GlobalNumbers:
     """The green-channel amount and the default review days of a version."""
     rules = version.rules or {}
     return GlobalNumbers(
-        green_channel_fen=rules.get("green_channel_fen", 50000),
-        review_working_days=rules.get("review_working_days", 3),
+        green_channel_fen=rules["green_channel_fen"],
+        review_working_days=rules["review_working_days"],
         final_decision_closes_type=rules.get("final_decision_closes_type", True),
         platform_choices=rules.get("platform_choices") or {},
     )
@@ -400,7 +401,7 @@ def sample_assessment(version: PolicyVersion, slot: Slot, now: datetime | None =
         paid_at = now - timedelta(days=rule.unactivated_days + 1)
     trial_end = None
     if rule is not None and rule.trial and rule.trial_days is None:
-        trial_end = now + timedelta(days=3)
+        trial_end = now + PREVIEW_TRIAL_LEFT
     facts = OrderFacts(
         category=slot.category,
         amount_fen=PREVIEW_AMOUNT_FEN,

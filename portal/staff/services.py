@@ -35,8 +35,6 @@ SENIOR_STATES = (CaseState.APPEALED, CaseState.ARBITRATION)
 OTHER_ITEM = "other"
 # The log's name for moves a decision makes on its way (not announced to the customer).
 INTAKE_ACTION = "review_intake"
-MORE_EVIDENCE_WORKING_DAYS = 3
-RE_REVIEW_WORKING_DAYS = 1
 
 
 class DecisionError(ValueError):
@@ -311,7 +309,7 @@ def request_evidence(
         now = utcnow()
         case.requested_items = list(request.items)
         case.decision_note = request.message
-        case.step_due_at = deadlines.add_working_days(now, MORE_EVIDENCE_WORKING_DAYS)
+        case.step_due_at = deadlines.more_evidence_due(now)
         move(
             case,
             CaseState.MORE_EVIDENCE,
@@ -331,7 +329,7 @@ def escalate(case: RefundCase, version: int, staff: StaffUser, note: str) -> Ref
         check_may_act(case, staff)
         _take_into_review(case, staff)
         # The arbitrator keeps their own time; the customer is shown when to expect the outcome.
-        case.step_due_at = deadlines.add_working_days(utcnow(), deadlines.ARBITRATION_WORKING_DAYS)
+        case.step_due_at = deadlines.arbitration_due(utcnow())
         move(case, CaseState.ARBITRATION, Actor.STAFF, staff.id, reason=note, data={"note": note})
 
     return decide(case, version, change)
@@ -389,7 +387,7 @@ def return_to_review(case: RefundCase, version: int, staff: StaffUser, note: str
             raise DecisionError("not_allowed")
         now = utcnow()
         case.assigned_to_id = None
-        case.step_due_at = deadlines.add_working_days(now, RE_REVIEW_WORKING_DAYS)
+        case.step_due_at = deadlines.re_review_due(now)
         case.overdue_notified_at = None  # the new review has its own deadline, watched like the first
         move(case, CaseState.UNDER_REVIEW, Actor.STAFF, staff.id, reason=note, data={"appeal": True})
 
@@ -403,7 +401,7 @@ def mark_urgent(case: RefundCase, version: int, staff: StaffUser) -> RefundCase:
         check_may_act(case, staff)
         if not states.is_open(CaseState(case.state)) or case.green_channel:
             raise DecisionError("not_allowed")
-        due = deadlines.review_due(case.created_at, 1)
+        due = deadlines.green_channel_review_due(case.created_at)
         case.urgent = True
         case.green_channel = True
         if case.review_due_at is None or due < case.review_due_at:

@@ -13,11 +13,12 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.accounts.models import StaffUser
+from portal.cases import deadlines
 from portal.cases.models import RefundCase
 from portal.extensions import db
 from portal.staff.appeals import pick_senior
 from portal.support.models import Complaint
-from portal.support.services import ANSWER_WITHIN, MESSAGE_MAX, SupportError
+from portal.support.services import MESSAGE_MAX, SupportError
 
 CATEGORIES = ("case", "decision", "service", "staff")
 BODY_MIN = 5
@@ -57,7 +58,7 @@ def file_complaint(
         staff_named=(staff_named or "").strip()[:STAFF_NAME_MAX],
         body=text,
         created_at=now,
-        due_at=now + ANSWER_WITHIN,
+        due_at=deadlines.support_answer_due(now),
     )
     db.session.add(complaint)
     db.session.flush()

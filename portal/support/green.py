@@ -2,8 +2,8 @@
 
 Granting puts the case in the green channel exactly as staff marking it urgent does (staff.services:
 first in the queue, review due within one working day). Seniors answer a request within
-DECIDE_WITHIN: a platform choice (the source gives no number for this), the same 24 clock hours as
-customer service's answers.
+deadlines.GREEN_REQUEST_ANSWER: a platform choice (the source gives no number for this), the same 24 clock
+hours as customer service's answers.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.accounts.models import StaffUser
+from portal.cases import deadlines
 from portal.cases.auditlog import append_event
 from portal.cases.models import RefundCase
 from portal.cases.states import Actor
@@ -21,9 +22,8 @@ from portal.extensions import db
 from portal.policy.publishing import ruleset_of, version_for_case
 from portal.staff import services as staff_services
 from portal.support.models import GreenChannelRequest
-from portal.support.services import ANSWER_WITHIN, SupportError
+from portal.support.services import SupportError
 
-DECIDE_WITHIN = ANSWER_WITHIN  # platform choice, see the module's docstring
 REASON_MIN, REASON_MAX = 5, 500
 PENDING, GRANTED, DECLINED = "pending", "granted", "declined"
 
@@ -72,7 +72,11 @@ def ask(case: RefundCase, customer_id: int, reason: str, now: datetime) -> Green
     if not status(case).can_request:
         raise SupportError("green_not_open")
     request = GreenChannelRequest(
-        case_id=case.id, customer_id=customer_id, reason=text, requested_at=now, due_at=now + DECIDE_WITHIN
+        case_id=case.id,
+        customer_id=customer_id,
+        reason=text,
+        requested_at=now,
+        due_at=deadlines.green_request_due(now),
     )
     db.session.add(request)
     append_event(case, "green_channel_requested", Actor.CUSTOMER, customer_id, case.state, case.state, text)

@@ -1,7 +1,8 @@
 """Conversations with customer service: opening, messages both ways, reading, the desk's queue and clock.
 
 Plain functions with explicit arguments; the caller commits. The answer deadline is the source's one
-24-hour promise of the customer-service team (客服团队需在24小时内响应), in clock hours.
+24-hour promise of the customer-service team (客服团队需在24小时内响应), in clock hours
+(deadlines.SUPPORT_ANSWER).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from portal.orders.models import Order
 from portal.staff.appeals import pick_senior
 from portal.support.models import Complaint, Conversation, GreenChannelRequest, SupportMessage
 
-ANSWER_WITHIN = deadlines.APPEAL_RESPONSE  # 24 clock hours: the same promise as for appeals
 MESSAGE_MAX = 2000
 # A customer's messages (platform choice: a person types far slower; a script or a stuck button does not).
 MESSAGE_RATE = "10 per minute;60 per hour"
@@ -228,7 +228,7 @@ def add_customer_message(
         message.width, message.height = photo.width, photo.height
     if conversation.waiting_since is None:
         conversation.waiting_since = now
-        conversation.due_at = deadlines.add_hours(now, ANSWER_WITHIN.total_seconds() / 3600)
+        conversation.due_at = deadlines.support_answer_due(now)
     conversation.updated_at = now
     db.session.add(message)
     db.session.flush()
@@ -430,7 +430,7 @@ def figures(now: datetime) -> Figures:
             SupportMessage.answers_wait_from.is_not(None)
         )
     ).all()
-    in_time = sum(1 for at, since in answers if at - since <= ANSWER_WITHIN)
+    in_time = sum(1 for at, since in answers if at - since <= deadlines.SUPPORT_ANSWER)
     waiting = db.session.scalars(
         select(Conversation.waiting_since).where(Conversation.waiting_since.is_not(None))
     )

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.guards import customer_required, staff_required
 from portal.accounts.roles import EDITOR_ROLES, REVIEW_ROLES, SENIOR_ROLES
+from portal.cases import deadlines
 from portal.cases.models import RefundCase
 from portal.clock import utcnow
 from portal.evidence import stores
@@ -92,7 +93,7 @@ def _index_page(form: MessageForm, order_id, case_id, status: int = 200, error: 
             current_locale_code(), current_app.config["MAX_FILE_BYTES"] // (1024 * 1024)
         ),
         conversations=services.customer_conversations(current_user.id),
-        answer_hours=int(services.ANSWER_WITHIN.total_seconds() // 3600),
+        answer_hours=int(deadlines.SUPPORT_ANSWER.total_seconds() // 3600),
     )
 
 

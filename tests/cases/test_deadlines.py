@@ -11,7 +11,6 @@ import pytest
 
 from portal.cases import deadlines
 from portal.cases.deadlines import (
-    add_hours,
     add_working_days,
     appeal_due,
     arrival_window,
@@ -21,8 +20,9 @@ from portal.cases.deadlines import (
     payout_start_due,
     review_due,
     shanghai_date,
-    working_days_between,
 )
+
+REVIEW_DAYS = 3  # the default policy's review time (portal/policy/defaults.py)
 
 
 def sh(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
@@ -69,53 +69,53 @@ def test_plain_week_the_start_day_does_not_count():
 
 
 def test_weekend_is_skipped():
-    assert review_due(sh(2026, 12, 4)) == due(2026, 12, 9)  # Fri -> Mon, Tue, Wed
+    assert review_due(sh(2026, 12, 4), REVIEW_DAYS) == due(2026, 12, 9)  # Fri -> Mon, Tue, Wed
 
 
 def test_start_at_2330_shanghai_is_still_that_local_day():
     # 23:30 Shanghai Monday is 15:30 UTC Monday; 00:30 Shanghai Tuesday is still Monday in UTC.
-    assert review_due(sh(2026, 11, 30, 23, 30)) == due(2026, 12, 3)
-    assert review_due(sh(2026, 12, 1, 0, 30)) == due(2026, 12, 4)
+    assert review_due(sh(2026, 11, 30, 23, 30), REVIEW_DAYS) == due(2026, 12, 3)
+    assert review_due(sh(2026, 12, 1, 0, 30), REVIEW_DAYS) == due(2026, 12, 4)
     assert sh(2026, 12, 1, 0, 30).date() == date(2026, 11, 30)
 
 
 def test_national_day_2026_with_make_up_saturday():
     # Oct 1-7 off; Thu 10-08, Fri 10-09, then Sat 10-10 is a working day.
-    assert review_due(sh(2026, 9, 30)) == due(2026, 10, 10)
+    assert review_due(sh(2026, 9, 30), REVIEW_DAYS) == due(2026, 10, 10)
 
 
 def test_make_up_sunday_before_national_day_2026_counts():
     # Fri 09-18: Sun 09-20 (make-up) is day 1, then Mon 09-21, Tue 09-22.
-    assert review_due(sh(2026, 9, 18)) == due(2026, 9, 22)
+    assert review_due(sh(2026, 9, 18), REVIEW_DAYS) == due(2026, 9, 22)
 
 
 def test_start_on_a_holiday_counts_from_the_next_working_day():
-    assert review_due(sh(2026, 10, 3, 12)) == due(2026, 10, 10)
+    assert review_due(sh(2026, 10, 3, 12), REVIEW_DAYS) == due(2026, 10, 10)
     assert add_working_days(sh(2026, 10, 3, 12), 1) == due(2026, 10, 8)
 
 
 def test_start_on_a_make_up_saturday():
-    assert review_due(sh(2026, 10, 10)) == due(2026, 10, 14)  # Mon, Tue, Wed
+    assert review_due(sh(2026, 10, 10), REVIEW_DAYS) == due(2026, 10, 14)  # Mon, Tue, Wed
 
 
 def test_spring_festival_2026():
     # Fri 02-13: Sat 02-14 is a make-up working day, 02-15..02-23 off, then Tue 02-24, Wed 02-25.
-    assert review_due(sh(2026, 2, 13)) == due(2026, 2, 25)
+    assert review_due(sh(2026, 2, 13), REVIEW_DAYS) == due(2026, 2, 25)
 
 
 def test_spring_festival_2027_package_estimate():
     # Package data: 02-05 (eve) .. 02-10 off, no make-up days known. Thu 02-04 -> Thu 11, Fri 12, Mon 15.
-    assert review_due(sh(2027, 2, 4)) == due(2027, 2, 15)
+    assert review_due(sh(2027, 2, 4), REVIEW_DAYS) == due(2027, 2, 15)
 
 
 def test_national_day_2027_package_estimate():
     # Package data: 10-01 .. 10-05 off. Thu 09-30 -> Wed 10-06, Thu 10-07, Fri 10-08.
-    assert review_due(sh(2027, 9, 30)) == due(2027, 10, 8)
+    assert review_due(sh(2027, 9, 30), REVIEW_DAYS) == due(2027, 10, 8)
 
 
 def test_year_end_crossing():
     # Thu 2026-12-31: 2027-01-01 is New Year's Day; Mon 01-04, Tue 01-05, Wed 01-06.
-    assert review_due(sh(2026, 12, 31)) == due(2027, 1, 6)
+    assert review_due(sh(2026, 12, 31), REVIEW_DAYS) == due(2027, 1, 6)
 
 
 def test_nth_working_day_rejects_non_positive_n():
@@ -123,25 +123,21 @@ def test_nth_working_day_rejects_non_positive_n():
         nth_working_day_after(date(2026, 11, 30), 0)
 
 
-def test_working_days_between():
-    assert working_days_between(sh(2026, 9, 30), sh(2026, 10, 10)) == 3
-    assert working_days_between(sh(2026, 10, 10), sh(2026, 9, 30)) == 0
-    assert working_days_between(sh(2026, 11, 30, 9), sh(2026, 11, 30, 18)) == 0
-
-
-def test_working_days_between_inverts_add_working_days():
-    start = date(2026, 1, 1)
-    for offset in range(0, 730, 3):
-        at = sh(2026, 1, 1, 9) + timedelta(days=offset)
-        for n in (1, 3, 5):
-            assert working_days_between(at, add_working_days(at, n)) == n, (start + timedelta(offset), n)
-
-
 def test_clock_hour_deadlines_ignore_holidays():
     at = sh(2026, 10, 1, 9)
     assert appeal_due(at) == at + timedelta(hours=24)
     assert payout_start_due(at) == at + timedelta(hours=24)
-    assert add_hours(at, 1.5) == at + timedelta(minutes=90)
+    assert deadlines.support_answer_due(at) == at + timedelta(hours=24)
+    assert deadlines.green_request_due(at) == at + timedelta(hours=24)
+
+
+def test_platform_deadlines_count_working_days():
+    at = sh(2026, 9, 30)  # National Day follows: Thu 10-08, Fri 10-09, Sat 10-10 (make-up), ...
+    assert deadlines.green_channel_review_due(at) == due(2026, 10, 8)
+    assert deadlines.resumed_review_due(at) == due(2026, 10, 8)
+    assert deadlines.re_review_due(at) == due(2026, 10, 8)
+    assert deadlines.more_evidence_due(at) == due(2026, 10, 10)
+    assert deadlines.arbitration_due(at) == add_working_days(at, deadlines.ARBITRATION_WORKING_DAYS)
 
 
 @pytest.mark.parametrize(

@@ -289,7 +289,7 @@ def test_customer_error_on_abnormal_used_card_is_admitted():
 
 
 def test_verdict_when_category_has_no_rules():
-    rs = RuleSet.from_dict({"categories": {}})
+    rs = RuleSet.from_dict(DEFAULT_RULES | {"categories": {}})
     v = verdict(facts(), rs, NOW)
     assert v.state == "not_refundable" and v.reason_code == "no_refund_types"
 
@@ -384,6 +384,15 @@ def test_rules_reject_bad_input(path, value):
         target = target[key]
     target[path[-1]] = value
     with pytest.raises(ValueError):
+        RuleSet.from_dict(d)
+
+
+@pytest.mark.parametrize("key", ["review_working_days", "green_channel_fen"])
+def test_rules_without_their_numbers_are_refused(key):
+    # The numbers live in the policy data only: no second copy in the parser fills a gap.
+    d = copy.deepcopy(DEFAULT_RULES)
+    del d[key]
+    with pytest.raises(ValueError, match=key):
         RuleSet.from_dict(d)
 
 
