@@ -236,11 +236,6 @@ def allowed_actions(
     return frozenset(actions)
 
 
-def is_quiet(state: CaseState) -> bool:
-    """True when polling can stop: only the customer can change the case from here."""
-    return CaseState(state) in QUIET_STATES
-
-
 def requested_item_labels(case: Any, locale: str) -> list[str]:
     """What the reviewer asked for, in the words of the case's policy texts."""
     from portal.extensions import db

@@ -115,12 +115,6 @@ _STEP_OF_STATE: Mapping[CaseState, TimelineStep] = {
 }
 
 
-def allowed_targets(current: CaseState, actor: Actor) -> frozenset[CaseState]:
-    """States this actor kind may move a case to from `current`."""
-    current, actor = CaseState(current), Actor(actor)
-    return frozenset(dst for (src, dst), actors in TRANSITIONS.items() if src is current and actor in actors)
-
-
 def can_transition(current: CaseState, target: CaseState, actor: Actor) -> bool:
     """Whether this actor kind may move a case from `current` to `target`."""
     return Actor(actor) in TRANSITIONS.get((CaseState(current), CaseState(target)), frozenset())
@@ -132,11 +126,6 @@ def transition(current: CaseState, target: CaseState, actor: Actor) -> CaseState
     if not can_transition(current, target, actor):
         raise IllegalTransition(current, target, actor)
     return target
-
-
-def is_final(state: CaseState) -> bool:
-    """True for states nothing can leave (refunded, withdrawn): progress polling may stop."""
-    return state in FINAL_STATES
 
 
 def is_open(state: CaseState) -> bool:

@@ -146,19 +146,6 @@ def remove_from_draft(evidence: EvidenceFile) -> None:
     evidence.removed_at = utcnow()
 
 
-def duplicates_of(evidence: EvidenceFile) -> list[EvidenceFile]:
-    """Other live files with the same content that belong to a different case (possible reuse)."""
-    stmt = select(EvidenceFile).where(
-        EvidenceFile.sha256 == evidence.sha256,
-        EvidenceFile.id != evidence.id,
-        EvidenceFile.removed_at.is_(None),
-        EvidenceFile.case_id.is_not(None),
-    )
-    if evidence.case_id is not None:
-        stmt = stmt.where(EvidenceFile.case_id != evidence.case_id)
-    return list(db.session.scalars(stmt.order_by(EvidenceFile.id)))
-
-
 def get_file(public_id: str) -> EvidenceFile | None:
     """A live file by its public id (the caller checks who may see it)."""
     return db.session.scalar(

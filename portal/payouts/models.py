@@ -9,7 +9,7 @@ from portal.clock import utcnow
 from portal.dbtypes import enum_column
 from portal.extensions import db
 from portal.orders.kinds import PaymentRoute
-from portal.payouts.receiving import AccountKind, mask, mask_holder
+from portal.payouts.receiving import AccountKind, mask
 from portal.payouts.states import PayoutState, SuccessSource
 
 
@@ -78,10 +78,6 @@ class ReceivingAccount(db.Model):
     @property
     def masked_number(self) -> str:
         return mask(self.kind, self.account_no)
-
-    @property
-    def masked_holder(self) -> str:
-        return mask_holder(self.holder_name)
 
 
 class ManualTransfer(db.Model):

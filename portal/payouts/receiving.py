@@ -110,9 +110,3 @@ def mask(kind: str, number: str) -> str:
         return f"{name[:2]}***@{domain}"
     return f"{number[:3]}****{number[-4:]}" if len(number) >= 7 else "****"
 
-
-def mask_holder(holder: str) -> str:
-    """Keep the first character and hide the rest (张**), as Chinese banks show names."""
-    if not holder:
-        return ""
-    return holder[0] + "*" * max(len(holder) - 1, 1)

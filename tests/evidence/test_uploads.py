@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from portal.cases import risk
 from portal.cases.models import EvidenceFile, RefundCase
 from portal.cases.states import CaseState
 from portal.evidence import uploads
@@ -233,8 +234,9 @@ def test_same_file_in_another_case_is_flagged(journey, app):
         )
     files = list(db.session.scalars(select(EvidenceFile).order_by(EvidenceFile.id)))
     assert len(files) == 2 and files[0].case_id != files[1].case_id
-    assert uploads.duplicates_of(files[1]) == [files[0]]
-    assert uploads.duplicates_of(files[0]) == [files[1]]
+    first_case, second_case = (db.session.get(RefundCase, f.case_id) for f in files)
+    assert risk.duplicate_cases(second_case) == (first_case.number,)
+    assert risk.duplicate_cases(first_case) == (second_case.number,)
 
 
 def test_case_asking_for_more_evidence_takes_uploads(journey, app):
