@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.clock import utcnow
@@ -45,8 +46,20 @@ def ensure_published_default() -> PolicyVersion:
 
 
 def ruleset_of(version: PolicyVersion | None) -> RuleSet:
-    """The version's rules; the built-in defaults before anything is published."""
-    return RuleSet.from_dict(version.rules if version is not None else DEFAULT_RULES)
+    """The version's rules; the built-in defaults before anything is published.
+
+    A version's rules never change once it is published (a rollback publishes a copy), so they are parsed once
+    per app and version; a draft's are parsed every time, as its editor changes them.
+    """
+    if version is None:
+        return default_ruleset()
+    if version.status == "draft" or version.id is None:
+        return RuleSet.from_dict(version.rules)
+    parsed = current_app.extensions.setdefault("parsed_policy_rules", {})
+    ruleset = parsed.get(version.id)
+    if ruleset is None:
+        ruleset = parsed[version.id] = RuleSet.from_dict(version.rules)
+    return ruleset
 
 
 def version_for_case(case: Any) -> PolicyVersion | None:

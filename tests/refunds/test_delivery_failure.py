@@ -19,6 +19,7 @@ from portal.orders.models import Order
 from portal.outbox import OutboxItem
 from portal.policy import engine
 from portal.policy.defaults import DEFAULT_RULES
+from portal.policy.models import PolicyVersion
 from portal.policy.publishing import ensure_published_default, published_version, ruleset_of
 from portal.refunds.delivery import record_delivery_result
 from tests.factories import situation_order
@@ -45,8 +46,13 @@ def test_a_failed_top_up_is_refunded_without_the_customer_asking(world):
 def test_where_policy_does_not_open_it_the_customer_is_told_they_can_ask(world):
     rules = copy.deepcopy(DEFAULT_RULES)
     rules["categories"]["phone_topup"]["not_received"].pop("open_on_failure")
-    version = ensure_published_default()
-    version.rules = rules
+    current = ensure_published_default()
+    # Published rules never change: a new version is published, as the policy editor does.
+    db.session.add(
+        PolicyVersion(
+            status="published", rules=rules, texts=current.texts, note="test", published_at=utcnow()
+        )
+    )
     db.session.commit()
     order = situation_order("topup_pending")
     assert record_delivery_result(order.id, DeliveryStatus.NOT_CREDITED) is None
