@@ -1,4 +1,6 @@
-"""投诉建议 pages: customers file and follow complaints; staff answer and close them (routes of views.bp)."""
+"""投诉建议 pages: customers file and follow complaints; staff answer and close them.
+
+Routes of the one support blueprint (portal.support.blueprint); portal.support.views imports this module."""
 
 from flask import Response, abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -11,10 +13,10 @@ from portal.extensions import db
 from portal.notifications.dates import local_deadline
 from portal.rendering import redirect_to, render
 from portal.support import complaints
+from portal.support.blueprint import bp, desk_required
 from portal.support.labels import COMPLAINT_CATEGORIES, error_message
 from portal.support.models import Complaint
 from portal.support.notify import tell_in_inbox
-from portal.support.views import bp, desk_required
 
 
 def _form_values() -> dict:

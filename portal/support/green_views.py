@@ -1,4 +1,6 @@
-"""Green channel on request: the customer's page for a case, and the seniors' answers (routes of views.bp)."""
+"""Green channel on request: the customer's page for a case, and the seniors' answers.
+
+Routes of the one support blueprint (portal.support.blueprint); portal.support.views imports this module."""
 
 from flask import Response, abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -13,10 +15,10 @@ from portal.money import format_fen
 from portal.notifications.dates import local_deadline
 from portal.rendering import redirect_to, render
 from portal.support import green
+from portal.support.blueprint import bp
 from portal.support.labels import GREEN_WHY, error_message
 from portal.support.models import GreenChannelRequest
 from portal.support.notify import tell_in_inbox
-from portal.support.views import bp
 
 
 @bp.app_template_global()

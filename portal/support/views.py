@@ -6,7 +6,7 @@ Every page works as plain forms; with htmx the thread polls itself and an unchan
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, current_app, flash, make_response, request, url_for
+from flask import Response, abort, current_app, flash, make_response, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -23,14 +23,14 @@ from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.rendering import redirect_to, render, wants_fragment
 from portal.support import canned, export, faq, polling, services
+from portal.support import complaint_views as _complaint_routes  # noqa: F401  (adds its routes to bp)
+from portal.support import green_views as _green_routes  # noqa: F401  (adds its routes to bp)
 from portal.support.basis import basis_text
+from portal.support.blueprint import bp, desk_required
 from portal.support.forms import AssignForm, CannedReplyForm, MessageForm, ReplyForm
 from portal.support.labels import AGE_LABELS, error_message
 from portal.support.models import CannedReply, Conversation
 from portal.support.notify import tell_customer_answered
-
-bp = Blueprint("support", __name__)
-desk_required = staff_required(*REVIEW_ROLES)
 
 
 @bp.app_context_processor
@@ -409,6 +409,3 @@ def replies(reply_id: int | None = None) -> Response:
         return redirect_to(url_for("support.replies"))
     status = 422 if request.method == "POST" else 200
     return render("support/replies.html", status=status, form=form, reply=reply, replies=canned.all_replies())
-
-
-from portal.support import complaint_views, green_views  # noqa: E402,F401  (their routes join this blueprint)
