@@ -1,8 +1,12 @@
 """Language choice: ?lang= and the switch, then the signed-in person's setting, then Accept-Language."""
 
+from functools import cache
+
+from babel import support
 from flask import Flask, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from wtforms.i18n import messages_path
 
 from portal.extensions import babel
 
@@ -17,6 +21,11 @@ def init_app(app: Flask) -> None:
         lang = request.args.get("lang")
         if lang in app.config["LANGUAGES"] and session.get("lang") != lang:
             session["lang"] = lang  # only on a change: an unchanged session is not sent again
+
+    @app.before_request
+    def form_messages_once_per_language() -> None:
+        # Flask-WTF would read WTForms' catalogue from disk for every request that builds a form.
+        request.wtforms_translations = FORM_MESSAGES
 
     @app.context_processor
     def language_context() -> dict:
@@ -46,3 +55,21 @@ def current_locale_code() -> str:
     """'zh_CN' or 'en' (Babel spells the Chinese locale zh_Hans_CN)."""
     locale = get_locale()
     return "zh_CN" if locale is not None and locale.language == "zh" else "en"
+
+
+@cache
+def _form_catalogue(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _FormMessages:
+    """WTForms' own messages ("Not a valid choice") in the request's language; each catalogue read once."""
+
+    def ugettext(self, string: str) -> str:
+        return _form_catalogue(str(get_locale())).ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return _form_catalogue(str(get_locale())).ungettext(singular, plural, n)
+
+
+FORM_MESSAGES = _FormMessages()
