@@ -77,6 +77,7 @@ def _import_models() -> None:
     """Every model module, so that metadata (and Alembic) sees every table."""
     import portal.accounts.models
     import portal.cases.models
+    import portal.evidence.models
     import portal.notifications.models
     import portal.orders.models
     import portal.outbox
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.cases.views import bp as cases_bp
     from portal.dev.views import bp as dev_bp
+    from portal.evidence.views import bp as evidence_bp
     from portal.myorders.views import bp as orders_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.ops.views import bp as ops_bp
@@ -104,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts_bp,
         orders_bp,
         refunds_bp,
+        evidence_bp,
         cases_bp,
         notifications_bp,
         staff_bp,

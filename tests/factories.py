@@ -17,12 +17,13 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import Customer, StaffRole, StaffUser
 from portal.accounts.services import open_session
-from portal.cases.models import EvidenceFile, RefundCase
+from portal.cases.models import RefundCase
 from portal.cases.services import CaseRequest, assess_order, move, submit_case
 from portal.cases.states import Actor, CaseState
 from portal.clock import utcnow
 from portal.demo.builder import DEMO_PHONE
 from portal.demo.situations import SITUATIONS
+from portal.evidence.models import EvidenceFile
 from portal.evidence.storage import LocalStorage
 from portal.extensions import db
 from portal.orders.kinds import Category, DeliveryStatus, Fulfilment, PaymentRoute, Usage

@@ -1,4 +1,4 @@
-"""Refund cases, their drafts, evidence files and the append-only event log."""
+"""Refund cases, their drafts and the append-only event log (their evidence files: portal.evidence.models)."""
 
 from datetime import datetime
 
@@ -86,9 +86,8 @@ class RefundCase(db.Model):
     events: Mapped[list["CaseEvent"]] = relationship(
         back_populates="case", order_by="CaseEvent.seq", viewonly=True
     )
-    evidence: Mapped[list["EvidenceFile"]] = relationship(
-        back_populates="case", order_by="EvidenceFile.id", viewonly=True
-    )
+    # portal.evidence.models.EvidenceFile, by name: the evidence room sits below the cases.
+    evidence = relationship("EvidenceFile", back_populates="case", order_by="EvidenceFile.id", viewonly=True)
 
 
 class CaseEvent(db.Model):
@@ -122,26 +121,3 @@ class AuditHead(db.Model):
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
 
-
-class EvidenceFile(db.Model):
-    __tablename__ = "evidence_files"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
-    draft_id: Mapped[int | None] = mapped_column(ForeignKey("refund_drafts.id"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("refund_cases.id"), index=True)
-    checklist_key: Mapped[str] = mapped_column(String(48))
-    storage_key: Mapped[str] = mapped_column(String(128))
-    thumb_key: Mapped[str | None] = mapped_column(String(128))
-    kind: Mapped[str] = mapped_column(String(8))
-    mime: Mapped[str] = mapped_column(String(48))
-    original_name: Mapped[str] = mapped_column(String(200), default="")
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
-    width: Mapped[int | None]
-    height: Mapped[int | None]
-    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
-    removed_at: Mapped[datetime | None]
-
-    case: Mapped[RefundCase | None] = relationship(back_populates="evidence")

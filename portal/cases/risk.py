@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from portal.cases.models import EvidenceFile, RefundCase
+from portal.cases.models import RefundCase
 from portal.clock import utcnow
+from portal.evidence.models import EvidenceFile
 from portal.extensions import db
 from portal.orders.models import Order
 

@@ -9,9 +9,10 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.cases import deadlines, states
 from portal.cases.auditlog import append_event
-from portal.cases.models import EvidenceFile, RefundCase
+from portal.cases.models import RefundCase
 from portal.cases.states import Actor, CaseState
 from portal.clock import utcnow
+from portal.evidence.models import EvidenceFile
 from portal.extensions import db
 from portal.orders.ledger import Ledger
 from portal.orders.models import Order

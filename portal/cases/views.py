@@ -18,16 +18,19 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.guards import customer_required
 from portal.cases import customer_actions as actions
-from portal.cases import polling, progress
+from portal.cases import more_evidence, polling, progress
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.services import customer_cases, get_customer_case
 from portal.cases.states import IllegalTransition
 from portal.clock import utcnow
+from portal.evidence import stores
+from portal.evidence.inspect import EvidenceError
+from portal.evidence.labels import refusal_message
+from portal.evidence.uploads import Limits, Upload, UploadRefused
 from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.notifications.dates import local_date, local_datetime, local_deadline
-from portal.policy.labels import EVIDENCE_KIND_LABELS
-from portal.policy.publishing import evidence_kinds_for_case, texts_for_case
+from portal.policy.publishing import texts_for_case
 from portal.rendering import redirect_to, render, wants_fragment
 
 bp = Blueprint("cases", __name__)
@@ -204,47 +207,34 @@ def appeal(case_id: int) -> Response:
 @customer_required
 def add_evidence(case_id: int) -> Response:
     """补充材料: store one file for an item the reviewer asked for."""
-    from portal.evidence import stores
-    from portal.evidence.inspect import EvidenceError
-    from portal.evidence.uploads import MESSAGES, Limits, Upload, UploadRefused, store_for_case
-
     case = _own_case_or_404(case_id)
     if progress.Action.ADD_EVIDENCE not in _allowed(case):
         return _changed_meanwhile(case_id)
     item = request.form.get("item", "")
     # The camera and the gallery are two inputs of the form: the first with a file counts.
     file = next((f for f in request.files.getlist("file") if f.filename), None)
-    if item not in (case.requested_items or []):
-        return _evidence_error(case, _("Choose what this file shows."), item)
-    if file is None or not file.filename:
-        return _evidence_error(case, _("Please choose a file to upload."), item)
-    config = current_app.config
-    kinds = evidence_kinds_for_case(case, item)
+    upload = Upload(file.read(), file.filename) if file is not None else None
+    limits = Limits.from_settings(current_app.config)
     try:
-        stored = store_for_case(
-            stores.get("evidence"),
-            case,
-            item,
-            Upload(file.read(), file.filename),
-            Limits.from_settings(config),
-            kinds,
-        )
+        stored = more_evidence.add_file(stores.get("evidence"), case, item, upload, limits)
         db.session.commit()
-    except EvidenceError as exc:
+    except (EvidenceError, UploadRefused) as exc:
         db.session.rollback()
-        return _evidence_error(case, exc.message(), item)
-    except UploadRefused as exc:
-        db.session.rollback()
-        if exc.code in MESSAGES:  # the caps, a storage failure
-            return _evidence_error(case, exc.message(), item)
-        if exc.code == "wrong_kind":
-            labels = ", ".join(str(EVIDENCE_KIND_LABELS[k]) for k in kinds)
-            return _evidence_error(case, _("This item accepts only: %(kinds)s.", kinds=labels), item)
-        return _changed_meanwhile(case_id)
+        if (message := _refusal(exc)) is None:  # the case stopped taking files meanwhile
+            return _changed_meanwhile(case_id)
+        return _evidence_error(case, message, item)
     except StaleDataError:
         return _changed_meanwhile(case_id)
     flash(_("%(name)s was added.", name=stored.original_name or _("The file")), "success")
     return redirect_to(url_for("cases.progress", case_id=case_id) + "#add-evidence")
+
+
+def _refusal(exc: EvidenceError | UploadRefused) -> str | None:
+    if isinstance(exc, UploadRefused) and exc.code == "bad_item":
+        return _("Choose what this file shows.")
+    if isinstance(exc, UploadRefused) and exc.code == "no_file":
+        return _("Please choose a file to upload.")
+    return refusal_message(exc)
 
 
 def _evidence_error(case: RefundCase, message: str, item: str) -> Response:

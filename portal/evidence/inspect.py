@@ -13,7 +13,6 @@ import io
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageFile, ImageOps
 
 try:  # HEIC (iPhone camera default) is optional: supported only when pillow-heif is installed.
@@ -50,26 +49,18 @@ _SOURCE_MIME: Final[dict[str, str]] = {
     "pdf": "application/pdf",
 }
 
-MESSAGES: Final[dict[str, Any]] = {
-    "empty": _l("The file is empty."),
-    "too_large": _l("The file is larger than %(limit_mb)s MB."),
-    "unsupported_type": _l("This type of file is not accepted. Accepted types: %(accepted)s."),
-    "image_too_large": _l("The image has too many pixels (the limit is %(limit_mp)s megapixels)."),
-    "corrupt": _l("The file is damaged or incomplete. Please upload it again."),
-}
+# Why a file is refused; each code's words (in the reader's language) are in portal.evidence.labels.
+CODES: Final[tuple[str, ...]] = ("empty", "too_large", "unsupported_type", "image_too_large", "corrupt")
 
 
 class EvidenceError(Exception):
-    """An upload was refused; ``code`` is a key of MESSAGES and ``params`` fill its placeholders."""
+    """An upload was refused; ``code`` is one of CODES and ``params`` fill its message's placeholders
+    (``portal.evidence.labels.refusal_message`` says it in the reader's language)."""
 
     def __init__(self, code: str, **params: Any) -> None:
         super().__init__(code)
         self.code = code
         self.params: dict[str, Any] = params
-
-    def message(self) -> str:
-        """Return the translated, formatted message (uses the active Babel locale if any)."""
-        return str(MESSAGES[self.code]) % self.params
 
 
 @dataclass(frozen=True, slots=True)

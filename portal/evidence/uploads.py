@@ -2,7 +2,9 @@
 
 Every upload goes through ``inspect.process`` (signature check, size and pixel limits, re-encoding),
 then into a ``Storage`` under random keys, and is recorded as an EvidenceFile with the SHA-256 of the
-bytes the customer sent, so the same file turning up in another case can be flagged.
+bytes the customer sent, so the same file turning up in another case can be flagged. What a case does
+with a new file (its state, its log) is the case's business: ``portal.cases.more_evidence``. Refusals
+carry codes; ``portal.evidence.labels`` words them.
 """
 
 from __future__ import annotations
@@ -12,15 +14,14 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
+from typing import Protocol
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
-from portal.cases.auditlog import append_event
-from portal.cases.models import EvidenceFile, RefundCase, RefundDraft
-from portal.cases.states import Actor, CaseState
 from portal.clock import utcnow
 from portal.evidence.inspect import ProcessedFile, process
+from portal.evidence.models import EvidenceFile
 from portal.evidence.storage import Storage
 from portal.extensions import db
 
@@ -28,12 +29,14 @@ NAME_LIMIT = 200
 KEY_LIMIT = 48
 log = logging.getLogger(__name__)
 
-MESSAGES = {
-    "too_many_for_item": _l("This item already has %(limit)s files, the most it can take."),
-    "too_many_for_case": _l("This request already has %(limit)s files, the most it can take."),
-    "too_many_at_once": _l("Please send at most %(limit)s files at once."),
-    "storage_failed": _l("The file could not be saved. Please try again in a moment."),
-}
+ANY_KIND = ("image", "pdf")
+
+
+class Owner(Protocol):
+    """What files are stored for: a wizard draft or a case (both belong to one customer)."""
+
+    id: int
+    customer_id: int
 
 
 @dataclass(frozen=True)
@@ -64,17 +67,15 @@ class Limits:
 
 
 class UploadRefused(ValueError):
-    """Not stored: ``code`` is "case_not_accepting", "bad_item", "wrong_kind" (a PDF for a photo item),
-    or one with a message of its own (MESSAGES: the caps, a storage failure)."""
+    """Not stored: ``code`` is "case_not_accepting", "bad_item", "no_file", "wrong_kind" (a PDF for a photo
+    item; ``kinds`` are the accepted ones), a cap ("too_many_for_item", "too_many_for_case",
+    "too_many_at_once"; ``limit`` is the cap) or "storage_failed"."""
 
-    def __init__(self, code: str, limit: int | None = None):
+    def __init__(self, code: str, limit: int | None = None, kinds: tuple[str, ...] = ()):
         super().__init__(code)
         self.code = code
         self.limit = limit
-
-    def message(self) -> str:
-        """The translated message for the codes in MESSAGES."""
-        return str(MESSAGES[self.code]) % {"limit": self.limit}
+        self.kinds = kinds
 
 
 def check_batch(count: int, limits: Limits) -> None:
@@ -85,58 +86,52 @@ def check_batch(count: int, limits: Limits) -> None:
 
 def store_for_draft(
     storage: Storage,
-    draft: RefundDraft,
+    draft: Owner,
     item_key: str,
     upload: Upload,
     limits: Limits,
-    kinds: tuple[str, ...] = ("image", "pdf"),
+    kinds: tuple[str, ...] = ANY_KIND,
 ) -> EvidenceFile:
     """Validate and store a file for a draft's checklist item; raises EvidenceError or UploadRefused."""
-    _check_item(item_key)
-    _check_caps(EvidenceFile.draft_id == draft.id, item_key, limits)
-    processed = _processed(upload, limits, kinds)
-    same = _live_copy(EvidenceFile.draft_id == draft.id, item_key, processed.sha256)
-    if same is not None:
-        return same  # the same file sent again (a retry after a dropped connection): keep one
-    evidence = _record(storage, processed, draft.customer_id, item_key, upload.filename)
-    evidence.draft_id = draft.id
-    db.session.add(evidence)
-    db.session.flush()
+    evidence, _ = _store(storage, EvidenceFile.draft_id, draft, item_key, upload, limits, kinds)
     return evidence
 
 
 def store_for_case(
     storage: Storage,
-    case: RefundCase,
+    case: Owner,
     item_key: str,
     upload: Upload,
     limits: Limits,
-    kinds: tuple[str, ...] = ("image", "pdf"),
-) -> EvidenceFile:
-    """Store a file for a case in 待补充材料 (more evidence requested) and log it; the caller commits."""
+    kinds: tuple[str, ...] = ANY_KIND,
+) -> tuple[EvidenceFile, bool]:
+    """Validate and store a file for a case's checklist item; True when it is new (not the same file sent
+    again). Whether the case takes files now, and its log entry, are the caller's (cases.more_evidence)."""
+    return _store(storage, EvidenceFile.case_id, case, item_key, upload, limits, kinds)
+
+
+def _store(
+    storage: Storage,
+    owner_column: InstrumentedAttribute,
+    owner: Owner,
+    item_key: str,
+    upload: Upload,
+    limits: Limits,
+    kinds: tuple[str, ...],
+) -> tuple[EvidenceFile, bool]:
+    """The checks in order (the item, the caps before any work on the bytes, the bytes, the kind), then one
+    file for the owner (`owner_column` is EvidenceFile.draft_id or .case_id); True when it is new."""
     _check_item(item_key)
-    if CaseState(case.state) is not CaseState.MORE_EVIDENCE:
-        raise UploadRefused("case_not_accepting")
-    _check_caps(EvidenceFile.case_id == case.id, item_key, limits)
+    _check_caps(owner_column == owner.id, item_key, limits)
     processed = _processed(upload, limits, kinds)
-    same = _live_copy(EvidenceFile.case_id == case.id, item_key, processed.sha256)
+    same = _live_copy(owner_column == owner.id, item_key, processed.sha256)
     if same is not None:
-        return same
-    evidence = _record(storage, processed, case.customer_id, item_key, upload.filename)
-    evidence.case_id = case.id
+        return same, False  # the same file sent again (a retry after a dropped connection): keep one
+    evidence = _record(storage, processed, owner.customer_id, item_key, upload.filename)
+    setattr(evidence, owner_column.key, owner.id)
     db.session.add(evidence)
     db.session.flush()
-    append_event(
-        case,
-        "evidence_added",
-        Actor.CUSTOMER,
-        case.customer_id,
-        case.state,
-        case.state,
-        data={"file": evidence.public_id, "item": item_key, "sha256": evidence.sha256},
-    )
-    case.updated_at = utcnow()  # the progress page shows the new file
-    return evidence
+    return evidence, True
 
 
 def remove_from_draft(evidence: EvidenceFile) -> None:
@@ -169,7 +164,7 @@ def clean_filename(name: str) -> str:
 def _processed(upload: Upload, limits: Limits, kinds: tuple[str, ...]) -> ProcessedFile:
     processed = process(upload.data, limits.max_bytes, limits.max_pixels)
     if processed.kind not in kinds:
-        raise UploadRefused("wrong_kind")
+        raise UploadRefused("wrong_kind", kinds=kinds)
     return processed
 
 

@@ -21,6 +21,7 @@ from portal.cases.models import RefundCase
 from portal.cases.states import CaseState
 from portal.evidence import stores
 from portal.evidence.inspect import EvidenceError, process
+from portal.evidence.labels import refusal_message
 from portal.evidence.storage import InvalidKeyError, Storage
 from portal.extensions import csrf, db
 from portal.payouts import labels, manual, services
@@ -271,7 +272,7 @@ def record_transfer(payout_id: int):
     try:
         proof = process(data, current_app.config["MAX_FILE_BYTES"], current_app.config["MAX_IMAGE_PIXELS"])
     except EvidenceError as error:
-        form.proof.errors = [error.message()]
+        form.proof.errors = [refusal_message(error)]
         return _staff_page(payout, 422, forms={"transfer": form})
     record = manual.TransferRecord(form.reference.data, form.note.data or "", proof)
     try:

@@ -5,7 +5,8 @@ import secrets
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.cases.models import EvidenceFile, RefundCase, RefundDraft
+from portal.cases.models import RefundCase, RefundDraft
+from portal.evidence.models import EvidenceFile
 from portal.extensions import db
 from portal.orders.models import Order
 from portal.policy.kinds import RefundType

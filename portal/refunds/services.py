@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from portal.cases.models import EvidenceFile, RefundCase, RefundDraft
+from portal.cases.models import RefundCase, RefundDraft
 from portal.cases.services import CaseRequest, facts_for, submit_case
+from portal.evidence.models import EvidenceFile
 from portal.extensions import db
 from portal.orders.models import Order
 from portal.policy import engine

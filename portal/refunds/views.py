@@ -1,4 +1,4 @@
-"""申请退款: the refund wizard (type → reason → evidence → review) and serving evidence files.
+"""申请退款: the refund wizard (type → reason → evidence → review); its files are served by portal.evidence.
 
 Every step is a plain form that POSTs and redirects; with htmx the same endpoints answer fragments
 (the policy hint, a step's form with its errors, one checklist item after an upload).
@@ -6,28 +6,26 @@ Every step is a plain form that POSTs and redirects; with htmx the same endpoint
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
-from flask_babel import gettext
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from portal.accounts.guards import customer_required
-from portal.accounts.roles import REVIEW_ROLES
-from portal.cases.models import EvidenceFile, RefundDraft
+from portal.cases.models import RefundDraft
 from portal.cases.services import CaseError, case_by_key, open_case_for
 from portal.clock import utcnow
 from portal.evidence import inspect, stores, uploads
-from portal.evidence.storage import InvalidKeyError, Storage
+from portal.evidence.labels import refusal_message
+from portal.evidence.models import EvidenceFile
+from portal.evidence.storage import Storage
 from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.orders.models import Order, get_customer_order
 from portal.policy import engine
 from portal.policy import labels as policy_labels
 from portal.policy.kinds import RefundType
-from portal.policy.labels import EVIDENCE_KIND_LABELS
 from portal.policy.rules import EvidenceItem
 from portal.policy.texts import PolicyTexts
 from portal.refunds import drafts, services
@@ -246,7 +244,7 @@ def upload(order_id: int):
     try:
         uploads.check_batch(len(files), uploads.Limits.from_settings(current_app.config))
     except uploads.UploadRefused as exc:
-        return _evidence_error(wiz, assessment, item_key, exc.message())
+        return _evidence_error(wiz, assessment, item_key, refusal_message(exc))
     for file in files:
         _store(wiz, item, file)
     return _after_evidence_change(wiz, assessment, item_key)
@@ -293,7 +291,7 @@ def _store(wiz: Wizard, item: EvidenceItem, file: FileStorage) -> EvidenceFile |
         stored = uploads.store_for_draft(_storage(), wiz.draft, item.key, upload, limits, item.kinds)
     except (inspect.EvidenceError, uploads.UploadRefused) as exc:
         db.session.rollback()
-        message = _refusal_message(exc, item)
+        message = _refusal_message(exc)
         name = uploads.clean_filename(file.filename or "")
         wiz.errors.setdefault(item.key, []).append(f"{name}: {message}" if name else message)
         return None
@@ -301,13 +299,8 @@ def _store(wiz: Wizard, item: EvidenceItem, file: FileStorage) -> EvidenceFile |
     return stored
 
 
-def _refusal_message(exc: Exception, item: EvidenceItem) -> str:
-    if isinstance(exc, inspect.EvidenceError) or exc.code in uploads.MESSAGES:
-        return exc.message()
-    if exc.code == "wrong_kind":
-        kinds = ", ".join(str(EVIDENCE_KIND_LABELS[k]) for k in item.kinds)
-        return gettext("This item accepts only: %(kinds)s.", kinds=kinds)
-    return str(WIZARD_ERRORS.get(exc.code, WIZARD_ERRORS["upload_failed"]))
+def _refusal_message(exc: inspect.EvidenceError | uploads.UploadRefused) -> str:
+    return refusal_message(exc) or str(WIZARD_ERRORS.get(exc.code, WIZARD_ERRORS["upload_failed"]))
 
 
 def _draft_file(wiz: Wizard, public_id: str) -> EvidenceFile:
@@ -428,57 +421,3 @@ def _review_page(wiz: Wizard, assessment: engine.Assessment, error=None, status:
         error=error,
     )
 
-
-# Evidence files: to their owner and to staff only.
-
-
-@bp.get("/evidence/<public_id>")
-def evidence_file(public_id: str):
-    """The stored (sanitised) file; PDFs as a download in a sandbox."""
-    return _serve(public_id, thumbnail=False)
-
-
-@bp.get("/evidence/<public_id>/thumb")
-def evidence_thumb(public_id: str):
-    """The image's thumbnail (JPEG)."""
-    return _serve(public_id, thumbnail=True)
-
-
-def _serve(public_id: str, thumbnail: bool):
-    if not current_user.is_authenticated:
-        return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
-    if current_user.is_staff and not current_user.has_role(*REVIEW_ROLES):
-        abort(403)  # the same rule as /staff/evidence: only staff who review cases see customers' files
-    evidence_file = uploads.get_file(public_id)
-    if evidence_file is None or not _may_see(evidence_file):
-        abort(404)
-    key = evidence_file.thumb_key if thumbnail else evidence_file.storage_key
-    if not key:
-        abort(404)
-    try:
-        data = _storage().open(key)
-    except (FileNotFoundError, InvalidKeyError):
-        abort(404)
-    is_pdf = evidence_file.kind == "pdf"
-    response = send_file(
-        io.BytesIO(data),
-        mimetype="image/jpeg" if thumbnail else evidence_file.mime,
-        as_attachment=is_pdf and not thumbnail,
-        download_name=uploads.download_name(evidence_file),
-        max_age=3600,
-        etag=False,
-    )
-    # Private: the file is the customer's; a shared cache must never keep it.
-    response.cache_control.public = False
-    response.cache_control.private = True
-    response.vary.add("Cookie")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if is_pdf:
-        response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
-
-
-def _may_see(evidence_file: EvidenceFile) -> bool:
-    if current_user.is_staff:
-        return evidence_file.case_id is not None  # staff look at cases, not at drafts in progress
-    return evidence_file.customer_id == current_user.id

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from portal.accounts.models import StaffUser
-from portal.cases.models import CaseEvent, EvidenceFile, RefundCase
+from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.states import CaseState
+from portal.evidence.models import EvidenceFile
 from portal.extensions import db
 from portal.orders.models import Order
 from portal.policy import engine

@@ -1,4 +1,4 @@
-"""Staff area (/staff): the review queue, the case review page, decisions and evidence files.
+"""Staff area (/staff): the review queue, the case review page and decisions (files: portal.evidence).
 
 Every route checks the role on the server. Decisions are plain form POSTs (a confirmation step,
 then 303 back to the case); with htmx the same endpoints answer the case body as a fragment.
@@ -8,20 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from portal.accounts.guards import staff_required
 from portal.accounts.models import StaffRole
 from portal.accounts.roles import REVIEW_ROLES
 from portal.cases import risk
-from portal.cases.models import EvidenceFile, RefundCase
+from portal.cases.models import RefundCase
 from portal.clock import utcnow
-from portal.evidence import stores
-from portal.evidence.storage import InvalidKeyError
 from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.money import format_fen
@@ -325,47 +322,6 @@ def _case_page(
         reason_label=reason_label,
         mask=risk.mask,
     )
-
-
-# -- evidence files --------------------------------------------------------------------------------
-
-
-@bp.get("/evidence/<public_id>")
-@review_required
-def evidence_file(public_id: str):
-    """A case's evidence file: images shown full size, PDFs downloaded (never rendered here)."""
-    return _serve(public_id, thumb=False)
-
-
-@bp.get("/evidence/<public_id>/thumb")
-@review_required
-def evidence_thumb(public_id: str):
-    """A small preview of an image (the full image when no preview was made)."""
-    return _serve(public_id, thumb=True)
-
-
-def _serve(public_id: str, thumb: bool):
-    evidence = db.session.scalar(
-        select(EvidenceFile).where(EvidenceFile.public_id == public_id, EvidenceFile.case_id.is_not(None))
-    )
-    if evidence is None or (thumb and evidence.kind != "image"):
-        abort(404)
-    key = evidence.thumb_key if thumb and evidence.thumb_key else evidence.storage_key
-    try:
-        data = stores.get("evidence").open(key)
-    except (FileNotFoundError, InvalidKeyError):
-        abort(404)
-    response = make_response(data)
-    response.headers["Content-Type"] = "image/jpeg" if thumb and evidence.thumb_key else evidence.mime
-    if evidence.kind == "pdf":
-        name = f"{evidence.public_id}.pdf"
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    else:
-        response.headers["Content-Disposition"] = "inline"
-    # Customer-supplied bytes: nothing in them may run or load anything.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 from portal.staff import notifications as _notifications  # noqa: E402,F401  (registers /staff/notifications)

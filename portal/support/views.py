@@ -18,6 +18,7 @@ from portal.cases.models import RefundCase
 from portal.clock import utcnow
 from portal.evidence import stores
 from portal.evidence.inspect import EvidenceError
+from portal.evidence.labels import refusal_message
 from portal.evidence.storage import InvalidKeyError, Storage
 from portal.extensions import db
 from portal.i18n import current_locale_code
@@ -113,7 +114,7 @@ def start() -> Response:
         return _index_page(form, order_id, case_id, _refused_status(exc), error_message(exc.code, exc.params))
     except EvidenceError as exc:
         db.session.rollback()
-        return _index_page(form, order_id, case_id, 422, _photo_error(exc.message()))
+        return _index_page(form, order_id, case_id, 422, _photo_error(refusal_message(exc)))
     return redirect_to(url_for("support.thread", conversation_id=conversation_id) + "#latest")
 
 
@@ -208,7 +209,7 @@ def send(conversation_id: int) -> Response:
         return _thread_page(conversation, form, _refused_status(exc), error_message(exc.code, exc.params))
     except EvidenceError as exc:
         db.session.rollback()
-        return _thread_page(conversation, form, 422, _photo_error(exc.message()))
+        return _thread_page(conversation, form, 422, _photo_error(refusal_message(exc)))
     return redirect_to(url_for("support.thread", conversation_id=landed) + "#latest")
 
 

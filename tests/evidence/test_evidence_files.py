@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import struct
 import time
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageFile, PngImagePlugin
 
 from portal.evidence import inspect as ev
-from portal.evidence.inspect import MESSAGES, EvidenceError, process, sniff
+from portal.evidence.inspect import CODES, EvidenceError, process, sniff
+from portal.evidence.labels import FILE_REFUSALS, refusal_message
 
 MINIMAL_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -74,7 +77,7 @@ def _big_bilevel_png(width: int, height: int) -> bytes:
 def _refused(data: bytes, **kwargs) -> EvidenceError:
     with pytest.raises(EvidenceError) as info:
         process(data, **kwargs)
-    info.value.message()  # every refusal must format its message without a missing placeholder
+    refusal_message(info.value)  # every refusal must format its message without a missing placeholder
     return info.value
 
 
@@ -128,7 +131,7 @@ def test_size_is_checked_first() -> None:
     assert err.code == "too_large"
     assert err.params["limit_bytes"] == 1024
     assert _refused(MINIMAL_PDF, max_bytes=10).code == "too_large"
-    assert EvidenceError("too_large", limit_mb="10").message() == "The file is larger than 10 MB."
+    assert refusal_message(EvidenceError("too_large", limit_mb="10")) == "The file is larger than 10 MB."
 
 
 def test_default_limit_message_says_10_mb() -> None:
@@ -138,8 +141,18 @@ def test_default_limit_message_says_10_mb() -> None:
 
 def test_every_message_formats_with_typical_params() -> None:
     params = {"limit_mb": "10", "accepted": "JPEG, PDF", "limit_mp": "40"}
-    for code in MESSAGES:
-        assert "%(" not in EvidenceError(code, **params).message()
+    assert set(FILE_REFUSALS) == set(CODES)  # every code has its words
+    for code in CODES:
+        assert "%(" not in refusal_message(EvidenceError(code, **params))
+
+
+def test_inspection_and_storage_are_free_of_flask() -> None:
+    """The checks give codes; the words (Flask-Babel) are the edge's: portal.evidence.labels."""
+    for name in ("inspect", "uploads", "storage", "access", "models"):
+        tree = ast.parse((Path(ev.__file__).parent / f"{name}.py").read_text())
+        modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert not {m for m in modules if m.split(".")[0] in ("flask", "flask_babel", "flask_login")}, name
 
 
 # ---------- images ----------
@@ -257,7 +270,7 @@ def test_our_pixel_limit_is_below_pillows() -> None:
     err = _refused(_big_bilevel_png(8_000, 6_000))  # 48 MP: under Pillow's limit, over ours
     assert err.code == "image_too_large"
     assert (err.params["width"], err.params["height"]) == (8_000, 6_000)
-    assert err.message() == "The image has too many pixels (the limit is 40 megapixels)."
+    assert refusal_message(err) == "The image has too many pixels (the limit is 40 megapixels)."
 
 
 def test_max_pixels_parameter() -> None:

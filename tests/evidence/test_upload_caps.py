@@ -6,8 +6,9 @@ import logging
 import pytest
 from sqlalchemy import func, select
 
-from portal.cases.models import CaseEvent, EvidenceFile, RefundCase
+from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.states import CaseState
+from portal.evidence.models import EvidenceFile
 from portal.evidence.storage import LocalStorage
 from portal.extensions import db
 from tests.samples import jpeg

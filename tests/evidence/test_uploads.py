@@ -1,12 +1,12 @@
 """Evidence uploads: bad files refused clearly, nothing lost, files served only to who may see them."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.cases import risk
-from portal.cases.models import EvidenceFile, RefundCase
-from portal.cases.states import CaseState
+from portal.cases.models import RefundCase
 from portal.evidence import uploads
+from portal.evidence.models import EvidenceFile
 from portal.evidence.storage import LocalStorage
 from portal.extensions import db
 from tests.conftest import htmx_headers
@@ -237,33 +237,6 @@ def test_same_file_in_another_case_is_flagged(journey, app):
     first_case, second_case = (db.session.get(RefundCase, f.case_id) for f in files)
     assert risk.duplicate_cases(second_case) == (first_case.number,)
     assert risk.duplicate_cases(first_case) == (second_case.number,)
-
-
-def test_case_asking_for_more_evidence_takes_uploads(journey, app):
-    order_id = journey.orders["game_card_unused"]
-    journey.ready_to_submit(order_id, "not_received", ITEM)
-    journey.post(
-        f"/orders/{order_id}/refund/submit", data={"idempotency_key": journey.idempotency_key(order_id)}
-    )
-    case = db.session.scalar(select(RefundCase))
-    storage = LocalStorage(app.config["UPLOAD_FOLDER"])
-    limits = uploads.Limits(app.config["MAX_FILE_BYTES"], app.config["MAX_IMAGE_PIXELS"])
-    with pytest.raises(uploads.UploadRefused):
-        uploads.store_for_case(storage, case, ITEM, uploads.Upload(jpeg(color="blue"), "more.jpg"), limits)
-    case.state = CaseState.MORE_EVIDENCE
-    db.session.commit()
-    added = uploads.store_for_case(
-        storage, case, ITEM, uploads.Upload(jpeg(color="blue"), "more.jpg"), limits
-    )
-    db.session.commit()
-    assert added.case_id == case.id and added.draft_id is None
-    assert case.events[-1].action == "evidence_added" and case.events[-1].data["file"] == added.public_id
-    assert (
-        db.session.scalar(
-            select(func.count()).select_from(EvidenceFile).where(EvidenceFile.case_id == case.id)
-        )
-        == 2
-    )
 
 
 def test_clean_filename():

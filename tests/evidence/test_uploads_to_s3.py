@@ -4,8 +4,8 @@ only through the portal's own access check."""
 import pytest
 from sqlalchemy import select
 
-from portal.cases.models import EvidenceFile
 from portal.evidence import stores
+from portal.evidence.models import EvidenceFile
 from portal.evidence.storage import LocalStorage, S3Storage
 from portal.extensions import db
 from tests.samples import jpeg

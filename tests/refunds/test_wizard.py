@@ -5,7 +5,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from portal.cases.models import EvidenceFile, RefundCase, RefundDraft
+from portal.cases.models import RefundCase, RefundDraft
+from portal.evidence.models import EvidenceFile
 from portal.extensions import db
 from tests.conftest import htmx_headers
 from tests.samples import jpeg

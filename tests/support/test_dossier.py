@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from portal.accounts.models import StaffUser
-from portal.cases.models import CaseEvent, EvidenceFile, RefundCase
+from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.states import CaseState
 from portal.evidence import stores
+from portal.evidence.models import EvidenceFile
 from portal.extensions import db as _db
 from portal.staff.services import record_arbitration
 from portal.support import dossier
