@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     inputs.init_app(app, lambda message: errors.render_error(400, message))
     _register_template_helpers(app)
     _import_models()
+    _subscribe_to_case_events()
     _register_blueprints(app)
     _register_commands(app)
     _refuse_development_values(app)
@@ -87,12 +88,28 @@ def _import_models() -> None:
     import portal.workdays.models  # noqa: F401
 
 
+def _subscribe_to_case_events() -> None:
+    """Connect what the features do when a case moves (portal.cases.events; docs/architecture.md).
+
+    Here rather than on import, so that every process built by create_app (web, worker, CLI, tests)
+    has the same receivers and no module is imported for its side effects.
+    """
+    from portal.cases import autoreview
+    from portal.notifications import case_events
+    from portal.payouts import scheduling
+    from portal.staff import appeals
+
+    for subscribe in (autoreview.subscribe, appeals.subscribe, case_events.subscribe, scheduling.subscribe):
+        subscribe()
+
+
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.cases.views import bp as cases_bp
     from portal.dev.views import bp as dev_bp
     from portal.evidence.views import bp as evidence_bp
     from portal.myorders.views import bp as orders_bp
+    from portal.notifications.staff_views import bp as staff_notifications_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.ops.views import bp as ops_bp
     from portal.payouts.views import bp as payouts_bp
@@ -110,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
         cases_bp,
         notifications_bp,
         staff_bp,
+        staff_notifications_bp,
         policyeditor_bp,
         payouts_bp,
         ops_bp,

@@ -10,7 +10,7 @@ RQ job id is `outbox-<row id>`, also the SMS provider's de-duplication key, so a
 """
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.clock import utcnow
 from portal.dbtypes import JsonData
 from portal.extensions import db
-from portal.queueing import DEFAULT, NOTIFICATIONS, get_queue, redis_connection
+from portal.queueing import DEFAULT, NOTIFICATIONS, get_queue, job_name, redis_connection
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +117,9 @@ def _add_message(
     return item
 
 
-def add_job(func_path: str, *ids: int, case_id: int | None = None) -> OutboxItem:
+def add_job(func: Callable[..., object], *ids: int, case_id: int | None = None) -> OutboxItem:
     """Queue background work (a job function taking ids) as part of the current transaction."""
-    item = OutboxItem(channel="job", template=func_path, params={"args": list(ids)}, case_id=case_id)
+    item = OutboxItem(channel="job", template=job_name(func), params={"args": list(ids)}, case_id=case_id)
     db.session.add(item)
     return item
 

@@ -16,6 +16,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import outbox
+from portal.cases.auditlog import append_event
+from portal.cases.events import case_opened
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.services import move
 from portal.cases.states import Actor, CaseState
@@ -34,6 +37,17 @@ SWEEP_AFTER = timedelta(minutes=2)
 # Older cases are a human's by now; the sweep stops looking at them.
 SWEEP_HORIZON = timedelta(days=7)
 ATTEMPTS = 3
+
+
+def subscribe() -> None:
+    """Called by the app factory: a newly opened case queues its own review when it may qualify."""
+    case_opened.connect(queue_review)
+
+
+def queue_review(case: RefundCase) -> None:
+    """In the submitting transaction: queue the review of a case the platform's records may prove."""
+    if case.auto_approvable and not case.risk_flags:
+        outbox.add_job(review_case, case.id, case_id=case.id)
 
 
 def review_case(case_id: int) -> str:
@@ -94,8 +108,6 @@ def _assess(case: RefundCase) -> engine.Assessment:
 
 def _note_skip_once(case: RefundCase, codes: list) -> None:
     """Log, once, that the records would have approved the case but a risk flag held it back."""
-    from portal.cases.auditlog import append_event
-
     seen = db.session.scalar(
         select(CaseEvent.id).where(CaseEvent.case_id == case.id, CaseEvent.action == SKIP_ACTION).limit(1)
     )

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.cases import deadlines, states
+from portal.cases import deadlines, events, risk, states
 from portal.cases.auditlog import append_event
+from portal.cases.events import CaseMove
 from portal.cases.models import RefundCase
 from portal.cases.states import Actor, CaseState
 from portal.clock import utcnow
@@ -205,13 +206,9 @@ def submit_case(request: CaseRequest) -> RefundCase:
 
 
 def _screen(case: RefundCase) -> None:
-    """Raise risk flags, and queue automatic review for cases the platform's records may prove."""
-    from portal import outbox
-    from portal.cases import risk
-
+    """Raise risk flags, then tell subscribers the case is open (automatic review queues itself)."""
     risk.refresh_flags(case)
-    if case.auto_approvable and not case.risk_flags:
-        outbox.add_job("portal.cases.autoreview.review_case", case.id, case_id=case.id)
+    events.opened(case)
 
 
 def _own_evidence(customer_id: int, ids) -> list[EvidenceFile]:
@@ -245,24 +242,19 @@ def move(
     case.state = target
     case.is_open = states.is_open(target)
     case.updated_at = now
-    append_event(case, action or str(target), actor_kind, actor_id, current, target, reason, data)
-    if target is CaseState.APPEALED:
-        from portal.staff.appeals import route_appeal  # late: staff builds on cases
-
-        route_appeal(case, now)
-    announce(case, action or str(target))
+    event = action or str(target)
+    append_event(case, event, actor_kind, actor_id, current, target, reason, data)
+    change = CaseMove(case, event, current, target, actor_kind, actor_id, now)
+    events.moved(change)  # subscribers complete the step first (an appeal's senior and deadline)
+    announce(case, event)
     if target is CaseState.APPROVED:
-        from portal.payouts.services import schedule_payout  # late: payouts build on cases
-
-        schedule_payout(case)  # the payout row and its job, in this same transaction
+        events.approved(change)  # the payout row and its job, in this same transaction
     return case
 
 
 def announce(case: RefundCase, event: str) -> None:
-    """Tell the customer (in-app message, SMS) about the event, in the same transaction."""
-    from portal.notifications.case_events import notify_customer
-
-    notify_customer(case, event)
+    """Tell the customer (in-app message, push, SMS) about the event, in the same transaction."""
+    events.announced(case, event)
 
 
 def customer_cases(customer_id: int) -> list[RefundCase]:

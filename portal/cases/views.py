@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.accounts.guards import customer_required
 from portal.cases import customer_actions as actions
 from portal.cases import more_evidence, polling, progress
+from portal.cases.dates import local_date, local_datetime, local_deadline
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.services import customer_cases, get_customer_case
 from portal.cases.states import IllegalTransition
@@ -29,7 +30,6 @@ from portal.evidence.labels import refusal_message
 from portal.evidence.uploads import Limits, Upload, UploadRefused
 from portal.extensions import db
 from portal.i18n import current_locale_code
-from portal.notifications.dates import local_date, local_datetime, local_deadline
 from portal.policy.publishing import texts_for_case
 from portal.rendering import redirect_to, render, wants_fragment
 

@@ -6,17 +6,21 @@ from flask_babel import force_locale
 
 from portal import outbox
 from portal.cases import deadlines
+from portal.cases.dates import local_date, local_deadline
+from portal.cases.events import case_announced
 from portal.cases.models import CaseEvent, RefundCase
+from portal.cases.progress import requested_item_labels
 from portal.cases.states import CaseState
 from portal.clock import utcnow
 from portal.embed.push import queue_push
 from portal.extensions import db
 from portal.money import format_fen
-from portal.notifications.dates import local_date, local_deadline
 from portal.notifications.labels import EVENT_TEXTS, EventText, sms_params
 from portal.notifications.models import InboxMessage
 from portal.notifications.preferences import wants_sms
 from portal.orders.kinds import PaymentRoute
+from portal.orders.labels import PAYMENT_ROUTE
+from portal.staff.labels import reason_label
 
 # An answer to an appeal is told as such: the customer is waiting for that answer, not for a decision.
 _APPEAL_ANSWERS = {
@@ -24,6 +28,11 @@ _APPEAL_ANSWERS = {
     "rejected": "appeal_rejected",
     "under_review": "appeal_returned",
 }
+
+
+def subscribe() -> None:
+    """Called by the app factory: every case event the core announces reaches the customer."""
+    case_announced.connect(notify_customer)
 
 
 def notify_customer(case: RefundCase, event: str) -> None:
@@ -83,9 +92,6 @@ def _text_key(case: RefundCase, event: str, previous: str | None) -> str | None:
 
 def event_params(case: RefundCase, locale: str, now: datetime) -> dict[str, str]:
     """Every parameter an event text may use, formatted for `locale` (call inside force_locale)."""
-    from portal.orders.labels import PAYMENT_ROUTE
-    from portal.staff.labels import reason_label
-
     route = case.order.payment_route
     due = case.step_due_at or case.review_due_at
     amount = case.approved_fen if case.approved_fen is not None else case.requested_fen
@@ -115,8 +121,6 @@ def _partial(case: RefundCase) -> bool:
 def _item_labels(case: RefundCase, locale: str) -> list[str]:
     if not case.requested_items:
         return []
-    from portal.cases.progress import requested_item_labels
-
     return requested_item_labels(case, locale)
 
 

@@ -26,10 +26,10 @@ from portal.evidence.storage import Storage
 from portal.extensions import db
 from portal.orders.kinds import PaymentRoute
 from portal.payouts.gateways import QueryStatus
+from portal.payouts.jobs import execute_payout
 from portal.payouts.models import ManualTransfer, Payout, ReceivingAccount
 from portal.payouts.receiving import Account, mask
 from portal.payouts.services import (
-    EXECUTE_JOB,
     PayoutError,
     PayoutSettings,
     apply_success,
@@ -197,7 +197,7 @@ def retry_through_gateway(payout_id: int, staff_id: int, note: str = "") -> Payo
             reason=note,
             data={"payout_id": payout.id, "retry": True},
         )
-    outbox.add_job(EXECUTE_JOB, payout.id, case_id=case.id)
+    outbox.add_job(execute_payout, payout.id, case_id=case.id)
     db.session.commit()
     return payout
 

@@ -23,10 +23,9 @@ from enum import StrEnum
 
 from sqlalchemy import func, or_, select, update
 
-from portal import outbox
 from portal.cases.auditlog import append_event
 from portal.cases.models import RefundCase
-from portal.cases.services import CaseError, announce, move, order_ledger
+from portal.cases.services import CaseError, move, order_ledger
 from portal.cases.states import Actor, CaseState
 from portal.clock import utcnow
 from portal.extensions import db
@@ -56,7 +55,6 @@ from portal.payouts.states import (
 
 log = logging.getLogger(__name__)
 
-EXECUTE_JOB = "portal.payouts.jobs.execute_payout"
 # The outbox job normally starts a payout within seconds; the periodic poll takes over after this.
 START_GRACE = timedelta(seconds=60)
 
@@ -139,38 +137,6 @@ def check_ledger(order: Order, case: RefundCase, amount_fen: int) -> None:
         ledger.check(amount_fen)
     except OverRefund as exc:
         raise PayoutError("exceeds_refundable", remaining_fen=exc.remaining_fen) from exc
-
-
-def schedule_payout(case: RefundCase) -> Payout:
-    """In the approving transaction: the payout row (request number included) and its outbox job, once."""
-    existing = payout_for_case(case.id)
-    if existing is not None:
-        return existing
-    amount = case.approved_fen if case.approved_fen is not None else case.requested_fen
-    order = lock_order(case.order_id)
-    if amount is None or amount <= 0:
-        raise PayoutError("nothing_to_pay")
-    check_ledger(order, case, amount)
-    now = utcnow()
-    payout = Payout(
-        case_id=case.id,
-        order_id=order.id,
-        customer_id=case.customer_id,
-        request_no=new_request_no(now),
-        amount_fen=amount,
-        route=order.payment_route,
-        state=PayoutState.PENDING,
-        created_at=now,
-        updated_at=now,
-    )
-    db.session.add(payout)
-    db.session.flush()
-    if payout.route == PaymentRoute.OFFLINE:
-        # Staff pay offline refunds by hand, to an account the customer gives us first.
-        announce(case, "payout_account_needed")
-    else:
-        outbox.add_job(EXECUTE_JOB, payout.id, case_id=case.id)
-    return payout
 
 
 # Locks ------------------------------------------------------------------------------------------

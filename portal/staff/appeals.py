@@ -14,11 +14,23 @@ from sqlalchemy import func, select
 from portal.accounts.models import StaffRole, StaffUser
 from portal.cases import deadlines
 from portal.cases.auditlog import append_event
+from portal.cases.events import CaseMove, case_moved
 from portal.cases.models import CaseEvent, RefundCase
-from portal.cases.states import Actor
+from portal.cases.states import Actor, CaseState
 from portal.extensions import db
 
 ROUTED_ACTION = "appeal_routed"
+
+
+def subscribe() -> None:
+    """Called by the app factory: an appeal is routed in the move that makes it."""
+    case_moved.connect(on_case_moved)
+
+
+def on_case_moved(move: CaseMove) -> None:
+    """Route a new appeal before the customer is told (the news names who answers by when)."""
+    if move.to_state == CaseState.APPEALED:
+        route_appeal(move.case, move.at)
 
 
 def route_appeal(case: RefundCase, now: datetime) -> StaffUser | None:

@@ -10,7 +10,7 @@ STAFF_LINKS = (
     ("support.desk", _l("Service desk"), REVIEW_ROLES),
     ("support.desk_complaints", _l("Complaints"), REVIEW_ROLES),
     ("support.green_requests", _l("Priority requests"), SENIOR_ROLES),
-    ("staff.notification_failures", _l("Notifications"), REVIEW_ROLES),
+    ("staff_notifications.failures", _l("Notifications"), REVIEW_ROLES),
     ("payouts.staff_queue", _l("Payouts"), SENIOR_ROLES),
     ("policyeditor.index", _l("Policy texts"), EDITOR_ROLES),
     ("workdays.calendar", _l("Working days"), ADMIN_ROLES),

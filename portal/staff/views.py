@@ -322,6 +322,3 @@ def _case_page(
         reason_label=reason_label,
         mask=risk.mask,
     )
-
-
-from portal.staff import notifications as _notifications  # noqa: E402,F401  (registers /staff/notifications)

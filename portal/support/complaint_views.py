@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.accounts.guards import customer_required
+from portal.cases.dates import local_deadline
 from portal.cases.services import customer_cases
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.notifications.dates import local_deadline
 from portal.rendering import redirect_to, render
 from portal.support import complaints
 from portal.support.blueprint import bp, desk_required

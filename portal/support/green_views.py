@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from portal.accounts.guards import customer_required, staff_required
 from portal.accounts.roles import SENIOR_ROLES
+from portal.cases.dates import local_deadline
 from portal.cases.services import get_customer_case
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.money import format_fen
-from portal.notifications.dates import local_deadline
 from portal.rendering import redirect_to, render
 from portal.support import green
 from portal.support.blueprint import bp

@@ -11,7 +11,7 @@ from portal.extensions import db as _db
 from portal.orders.kinds import PaymentRoute
 from portal.orders.models import Order
 from portal.outbox import OutboxItem
-from portal.payouts import services
+from portal.payouts import scheduling, services
 from portal.payouts.models import Payout, PayoutNotice
 from portal.payouts.states import PayoutState
 from tests.factories import approved_payout, count, fresh, make_case, make_order, new_staff, sign_in_staff
@@ -268,7 +268,7 @@ def test_a_payout_never_takes_the_order_over_what_was_paid(gateway, db):
     case = make_case(order, 1500)
     case.approved_fen = 1500
     try:
-        services.schedule_payout(case)
+        scheduling.schedule_payout(case)
     except PayoutError as exc:
         assert exc.code == "exceeds_refundable"
     else:
