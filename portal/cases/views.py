@@ -30,6 +30,8 @@ from portal.evidence.labels import refusal_message
 from portal.evidence.uploads import Limits, Upload, UploadRefused
 from portal.extensions import db
 from portal.i18n import current_locale_code
+from portal.orders.labels import PAYMENT_ROUTE
+from portal.policy.labels import REFUND_TYPE_LABELS
 from portal.policy.publishing import texts_for_case
 from portal.rendering import redirect_to, render, wants_fragment
 
@@ -132,9 +134,6 @@ def records() -> Response:
 
 
 def _label_maps() -> dict:
-    from portal.orders.labels import PAYMENT_ROUTE
-    from portal.policy.labels import REFUND_TYPE_LABELS
-
     return {
         "type_labels": REFUND_TYPE_LABELS,
         "route_labels": PAYMENT_ROUTE,

@@ -3,9 +3,9 @@
 from flask import Flask, current_app, request
 from flask_login import current_user
 
+from portal.cases.links import case_page_url
 from portal.embed.bridge import BridgeEvent
 from portal.embed.marks import claim_events
-from portal.refunds.links import case_page_url
 
 _CLAIMED = "portal.embed.bridge_events_claimed"
 

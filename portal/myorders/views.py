@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
 
 from portal.accounts.guards import customer_required
+from portal.cases.links import case_page_url
 from portal.cases.services import facts_for, open_case_for
 from portal.cases.verdicts import refundable_only, verdicts_for
 from portal.clock import utcnow
@@ -17,7 +18,7 @@ from portal.policy import engine
 from portal.policy.publishing import policy_in_force
 from portal.policy.texts import category_summary
 from portal.refunds.drafts import find_draft
-from portal.refunds.links import case_page_url, wizard_url
+from portal.refunds.links import wizard_url
 from portal.rendering import render
 
 bp = Blueprint("orders", __name__)

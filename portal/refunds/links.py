@@ -1,11 +1,6 @@
-"""Where a customer goes to see a case: the lifecycle feature's progress page."""
+"""Where 申请退款 leads for an order: the wizard's step an unfinished request was left at."""
 
 from flask import url_for
-
-
-def case_page_url(case_id: int) -> str:
-    """URL of the case's progress page (退款进度)."""
-    return url_for("cases.progress", case_id=case_id)
 
 
 def wizard_url(order_id: int, draft) -> str:

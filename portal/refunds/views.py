@@ -13,6 +13,7 @@ from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from portal.accounts.guards import customer_required
+from portal.cases.links import case_page_url
 from portal.cases.models import RefundDraft
 from portal.cases.services import CaseError, case_by_key, open_case_for
 from portal.clock import utcnow
@@ -31,7 +32,6 @@ from portal.policy.texts import PolicyTexts
 from portal.refunds import drafts, services
 from portal.refunds.forms import REASON_MAX, DetailsForm, SubmitForm, TypeForm, fen_to_yuan_text
 from portal.refunds.labels import WIZARD_ERRORS, amount_error_message, case_error_message
-from portal.refunds.links import case_page_url
 from portal.rendering import redirect_to, render, wants_fragment
 
 bp = Blueprint("refunds", __name__)
