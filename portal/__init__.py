@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     inputs.init_app(app, lambda message: errors.render_error(400, message))
     _register_template_helpers(app)
     _import_models()
+    _wire_outbox(app)
     _subscribe_to_case_events()
     _register_blueprints(app)
     _register_commands(app)
@@ -86,6 +87,14 @@ def _import_models() -> None:
     import portal.policy.models
     import portal.support.models
     import portal.workdays.models  # noqa: F401
+
+
+def _wire_outbox(app: Flask) -> None:
+    """The outbox (below every feature) enqueues the worker's delivery job by reference, given here."""
+    from portal import outbox
+    from worker.jobs import deliver_outbox
+
+    outbox.init_app(app, deliver_outbox)
 
 
 def _subscribe_to_case_events() -> None:

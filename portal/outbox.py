@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_sqlalchemy.session import Session as FlaskSession
 from rq import Retry
 from rq.exceptions import NoSuchJobError
@@ -30,7 +30,6 @@ from portal.queueing import DEFAULT, NOTIFICATIONS, get_queue, job_name, redis_c
 
 log = logging.getLogger(__name__)
 
-DELIVER_JOB = "worker.jobs.deliver_outbox"
 # Backoff between tries of one job (RQ's scheduler re-runs it); after these the row is `failed`.
 RETRY_INTERVALS = [5, 30, 120, 600]
 # A provider call that takes longer than this is treated as lost (the job is abandoned and retried).
@@ -124,6 +123,11 @@ def add_job(func: Callable[..., object], *ids: int, case_id: int | None = None) 
     return item
 
 
+def init_app(app: Flask, deliver: Callable[[int], object]) -> None:
+    """Name the job that delivers one row (worker.jobs.deliver_outbox): the relay and the sweep enqueue it."""
+    app.extensions["outbox.deliver"] = deliver
+
+
 def job_id_for(item_id: int) -> str:
     """The RQ job id of an outbox row, and the SMS provider's de-duplication key (OutId)."""
     return f"outbox-{item_id}"
@@ -143,11 +147,12 @@ def enqueue_items(items: Iterable[Pending | int], mark: bool = False) -> int:
     pairs = [item if isinstance(item, tuple) else (item, "sms") for item in items]
     if not pairs or not current_app.config["RQ_ENABLED"]:
         return 0
+    deliver = current_app.extensions["outbox.deliver"]
     try:
         connection = redis_connection()
         for item_id, channel in pairs:
             get_queue(queue_for(channel), connection).enqueue_call(
-                DELIVER_JOB,
+                deliver,
                 args=(item_id,),
                 job_id=job_id_for(item_id),
                 retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),

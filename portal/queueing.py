@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from flask import current_app
 from redis import Redis
-from rq import Queue, Retry
+from rq import Queue
 from rq.serializers import JSONSerializer
 
 NOTIFICATIONS = "notifications"
@@ -30,18 +30,3 @@ def job_name(func: Callable) -> str:
 
 def get_queue(name: str, connection: Redis | None = None) -> Queue:
     return Queue(name, connection=connection or redis_connection(), serializer=JSONSerializer)
-
-
-def enqueue(
-    queue_name: str,
-    func_path: str,
-    *args,
-    job_id: str | None = None,
-    retry: Retry | None = None,
-    connection: Redis | None = None,
-):
-    """Enqueue a job by dotted path; jobs take ids, never objects."""
-    queue = get_queue(queue_name, connection)
-    return queue.enqueue_call(
-        func_path, args=args, job_id=job_id, retry=retry, result_ttl=3600, failure_ttl=7 * 86400
-    )

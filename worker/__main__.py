@@ -9,18 +9,22 @@ from flask import Flask
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from portal import create_app
+from portal.cases import autoreview
 from portal.ops import logs
-from portal.queueing import CLOCK_HEARTBEAT_KEY, DEFAULT, get_queue, redis_connection
+from portal.payouts.jobs import poll_payouts
+from portal.queueing import CLOCK_HEARTBEAT_KEY, DEFAULT, get_queue, job_name, redis_connection
+from portal.support.jobs import escalate_late_conversations
+from worker.jobs import check_lapsed_evidence, check_overdue_reviews, sweep_outbox
 from worker.runner import CurrentWorker, build_worker
 
-# Job path → period in seconds.
+# Job → period in seconds.
 PERIODIC_JOBS = {
-    "worker.jobs.sweep_outbox": 20,
-    "portal.cases.autoreview.sweep": 60,
-    "worker.jobs.check_overdue_reviews": 300,
-    "worker.jobs.check_lapsed_evidence": 300,
-    "portal.payouts.jobs.poll_payouts": 15,
-    "portal.support.jobs.escalate_late_conversations": 300,
+    sweep_outbox: 20,
+    autoreview.sweep: 60,
+    check_overdue_reviews: 300,
+    check_lapsed_evidence: 300,
+    poll_payouts: 15,
+    escalate_late_conversations: 300,
 }
 
 log = logging.getLogger("worker.clock")
@@ -35,11 +39,11 @@ def tick(app: Flask, now: float) -> list[str]:
     with app.app_context():
         connection = redis_connection()
         connection.set(CLOCK_HEARTBEAT_KEY, f"{now:.3f}")
-        for path, every in PERIODIC_JOBS.items():
+        for job, every in PERIODIC_JOBS.items():
             # RQ job ids allow letters, digits, underscores and dashes only.
-            job_id = f"{path.replace('.', '_')}-{int(now // every)}"
+            job_id = f"{job_name(job).replace('.', '_')}-{int(now // every)}"
             if connection.set(f"refund:clock:{job_id}", 1, nx=True, ex=every * 2):
-                get_queue(DEFAULT, connection).enqueue_call(path, job_id=job_id, result_ttl=60, timeout=every)
+                get_queue(DEFAULT, connection).enqueue_call(job, job_id=job_id, result_ttl=60, timeout=every)
                 enqueued.append(job_id)
     return enqueued
 

@@ -1,20 +1,18 @@
 """Jobs run by the RQ worker: plain functions taking ids, run inside the worker's app context."""
 
 from datetime import timedelta
-from importlib import import_module
 
-from flask import current_app
 from rq import get_current_job
 from sqlalchemy import text
 
 from portal import outbox
 from portal.clock import utcnow
-from portal.embed.push import AppGone, fall_back_to_sms
-from portal.embed.push import deliver as deliver_push
 from portal.extensions import db
-from portal.notifications.labels import render_sms
-from portal.notifications.sms import SmsMessage, SmsOutcome, SmsRefused, load_backend
+from portal.notifications.channels import channel_for
+from portal.notifications.push import AppGone, fall_back_to_sms
+from portal.notifications.sms import SmsOutcome, SmsRefused
 from portal.outbox import OutboxItem
+from worker.overdue import notify_overdue_reviews, return_lapsed_evidence_requests
 
 SECRET_TEMPLATES = {"sign_in_code"}
 
@@ -28,7 +26,7 @@ def deliver_outbox(item_id: int) -> str:
         return "skipped"
     item.attempts += 1
     try:
-        provider_ref = _send(item)
+        provider_ref = channel_for(item.channel).send(item)
     except AppGone as exc:
         # Not a failure to retry: the news goes by SMS instead, and no more pushes to this customer.
         item.status = "rerouted"
@@ -87,30 +85,6 @@ def _record_failure(item: OutboxItem, exc: Exception) -> None:
     item.next_attempt_at = utcnow() + timedelta(seconds=interval)
 
 
-def _send(item: OutboxItem) -> str:
-    if item.channel == "sms":
-        config = current_app.config
-        message = SmsMessage(
-            phone=item.recipient,
-            text=render_sms(item.template, item.params, item.locale, config["SMS_SIGN_NAME"]),
-            template=item.template,
-            params=dict(item.params),
-            locale=item.locale,
-            out_id=outbox.job_id_for(item.id),
-        )
-        return load_backend(config["SMS_BACKEND"], config).send(message)
-    if item.channel == "push":
-        return deliver_push(item, current_app.config)
-    if item.channel == "job":
-        # Only our own job functions: the path was written by our code, never by a user.
-        if not item.template.startswith(("worker.", "portal.")):
-            raise ValueError(f"refusing job path {item.template}")
-        module_name, _, func_name = item.template.rpartition(".")
-        getattr(import_module(module_name), func_name)(*item.params.get("args", []))
-        return "job"
-    raise ValueError(f"unknown channel {item.channel}")
-
-
 def sweep_outbox() -> int:
     """Re-enqueue outbox rows that never reached, or were lost from, the queue."""
     return outbox.sweep()
@@ -118,13 +92,9 @@ def sweep_outbox() -> int:
 
 def check_overdue_reviews() -> int:
     """Tell customers whose review is late that they may appeal (once per deadline)."""
-    from worker.overdue import notify_overdue_reviews
-
     return notify_overdue_reviews(utcnow())
 
 
 def check_lapsed_evidence() -> int:
     """Return cases whose evidence deadline passed to review on what was sent (the customer is told)."""
-    from worker.overdue import return_lapsed_evidence_requests
-
     return return_lapsed_evidence_requests(utcnow())

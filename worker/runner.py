@@ -10,11 +10,12 @@ from rq.serializers import JSONSerializer
 
 from portal.extensions import db
 from portal.ops import logs
-from portal.outbox import DELIVER_JOB
-from portal.queueing import QUEUES, get_queue, redis_connection
+from portal.queueing import QUEUES, get_queue, job_name, redis_connection
 from portal.workdays import services as workdays
+from worker.jobs import deliver_outbox
 
 job_log = logging.getLogger("worker.job")
+DELIVER_JOB = job_name(deliver_outbox)
 
 
 class AppWorker(SimpleWorker):

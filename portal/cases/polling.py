@@ -25,6 +25,7 @@ from portal.accounts.models import Customer, LoginSession
 from portal.cases.models import RefundCase
 from portal.cases.progress import review_overdue
 from portal.clock import utcnow
+from portal.extensions import db
 
 PROGRESS_PATH = re.compile(r"/cases/(\d+)")
 STAMP_COLUMNS = (
@@ -147,8 +148,6 @@ class PollFastLane:
 
     def _connect(self):
         if self._engine is None:
-            from portal.extensions import db
-
             with self.app.app_context():
                 self._engine = db.engine
         # Autocommit: no BEGIN before the query and no ROLLBACK when the connection goes back.

@@ -12,12 +12,12 @@ from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.progress import requested_item_labels
 from portal.cases.states import CaseState
 from portal.clock import utcnow
-from portal.embed.push import queue_push
 from portal.extensions import db
 from portal.money import format_fen
 from portal.notifications.labels import EVENT_TEXTS, EventText, sms_params
 from portal.notifications.models import InboxMessage
 from portal.notifications.preferences import wants_sms
+from portal.notifications.push import queue_push
 from portal.orders.kinds import PaymentRoute
 from portal.orders.labels import PAYMENT_ROUTE
 from portal.staff.labels import reason_label

@@ -3,11 +3,11 @@
 from flask_babel import force_locale
 
 from portal import outbox
-from portal.embed.push import queue_push
 from portal.extensions import db
 from portal.notifications.labels import EVENT_TEXTS, sms_params
 from portal.notifications.models import InboxMessage
 from portal.notifications.preferences import wants_sms
+from portal.notifications.push import queue_push
 from portal.support.labels import INBOX
 from portal.support.models import Conversation
 

@@ -118,14 +118,15 @@ def test_offline_payout_waits_for_an_account_and_has_no_job(gateway, db):
 
 
 def test_periodic_poll_runs_as_a_worker_job(gateway, db, run_jobs):
-    from portal.queueing import DEFAULT, enqueue
+    from portal.payouts.jobs import poll_payouts
+    from portal.queueing import DEFAULT, get_queue
     from worker.__main__ import PERIODIC_JOBS
 
-    assert "portal.payouts.jobs.poll_payouts" in PERIODIC_JOBS
+    assert poll_payouts in PERIODIC_JOBS
     payout_id = approved_payout(PaymentRoute.BANK_CARD, 700)
     run_jobs()
     gateway.settle()
-    enqueue(DEFAULT, "portal.payouts.jobs.poll_payouts")
+    get_queue(DEFAULT).enqueue(poll_payouts)
     run_jobs()
     payout = fresh(Payout, payout_id)
     assert payout.state == PayoutState.SUCCEEDED and payout.success_source == SuccessSource.QUERY

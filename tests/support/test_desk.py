@@ -50,9 +50,10 @@ def test_late_conversations_are_escalated_to_a_senior_once(world):
 
 
 def test_the_escalation_job_runs_on_the_worker_clock():
+    from portal.support.jobs import escalate_late_conversations
     from worker.__main__ import PERIODIC_JOBS
 
-    assert "portal.support.jobs.escalate_late_conversations" in PERIODIC_JOBS
+    assert escalate_late_conversations in PERIODIC_JOBS
 
 
 def test_a_reviewer_claims_and_answers_a_senior_assigns(staff, world):

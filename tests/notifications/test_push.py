@@ -13,13 +13,13 @@ from portal import outbox
 from portal.accounts.models import Customer
 from portal.clock import utcnow
 from portal.demo.builder import DEMO_PHONE, build
-from portal.embed import push
 from portal.extensions import db
+from portal.notifications import push
 from portal.notifications.models import InboxMessage
 from portal.outbox import OutboxItem
 from portal.queueing import redis_connection
-from tests.embed.receiver import PushReceiver
 from tests.factories import open_case_for
+from tests.notifications.push_receiver import PushReceiver
 from worker.jobs import deliver_outbox
 
 SECRET = "test-push-secret"

@@ -1,6 +1,6 @@
 """A test-only stand-in for the APP's push service: a real HTTP server in a thread.
 
-It checks each request's signature on its own (not with portal.embed.push), keeps one message per
+It checks each request's signature on its own (not with portal.notifications.push), keeps one message per
 Idempotency-Key, and can be told to fail the next requests or to lose its answers.
 """
 

@@ -1,8 +1,9 @@
 """The APP push channel: outbox rows (channel "push") delivered as signed webhook POSTs to APP_PUSH_URL.
 
 Like SMS, a push is written to the outbox in the transaction of the change it announces, sent by the
-worker and retried with backoff (worker.jobs.deliver_outbox). Every try of one row carries the same
-`Idempotency-Key` (the row's id), so the APP's push service shows it once even if a response got lost.
+worker (notifications.channels.PushChannel) and retried with backoff (worker.jobs.deliver_outbox). Every
+try of one row carries the same `Idempotency-Key` (the row's id), so the APP's push service shows it
+once even if a response got lost.
 Format (README, "APP push webhook"):
 
     POST APP_PUSH_URL
