@@ -1,8 +1,10 @@
-"""The customer's H5 shell: which tab a page is (the four root pages show the bottom tab bar), and where
-the title bar's 联系客服 leads from this page."""
+"""The customer's H5 shell: which tab a page is (the four root pages show the bottom tab bar), where the
+title bar's 联系客服 leads from this page, and long numbers that fit a 320 px phone."""
 
 from flask import Flask, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from portal.icons import icon
 
@@ -44,5 +46,31 @@ def support_link() -> str | None:
     return url_for("support.index")
 
 
+# Long numbers (order, refund and payout numbers) may break after every group of this many characters.
+NUMBER_GROUP = 4
+
+
+def long_number(value: object, label: str | None = None) -> Markup:
+    """A long number that wraps between groups of characters (`<wbr>`: nothing is added to what is selected
+    or copied) instead of overflowing; with `label` (what it is, e.g. 订单号) a copy button follows.
+
+    The number is plain selectable text; the button is shown only with JavaScript (static/js/portal.js),
+    named 复制 + the label, and says 已复制 in its status when done."""
+    text = str(value or "")
+    groups = [escape(text[i : i + NUMBER_GROUP]) for i in range(0, len(text), NUMBER_GROUP)]
+    html = Markup('<span class="long-number"><span class="mono number-text">{}</span>').format(
+        Markup("<wbr>").join(groups)
+    )
+    if label:
+        html += Markup(
+            '<button type="button" class="copy-button js-only" data-copy="{value}" data-copied="{copied}" '
+            'aria-label="{name}">{copy}</button>'
+            '<span class="copy-status visually-hidden" role="status"></span>'
+        ).format(value=text, copied=_("Copied"), copy=_("Copy"), name=_("Copy %(what)s", what=label))
+    return html + Markup("</span>")
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(shell_tab=shell_tab, support_link=support_link, icon=icon)
+    app.jinja_env.globals.update(
+        shell_tab=shell_tab, support_link=support_link, icon=icon, long_number=long_number
+    )

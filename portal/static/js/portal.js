@@ -2,6 +2,7 @@
 // - The title bar's back arrow goes back in history when the previous page is its parent (the list keeps
 //   its search and scroll), else follows its href to the parent.
 // - 发送验证码 counts down 60 s after a code was sent ([data-countdown] on the button).
+// - 复制 beside a long number ([data-copy], portal/shell.py: long_number) copies it and says 已复制.
 (function () {
   "use strict";
 
@@ -23,6 +24,46 @@
       event.preventDefault();
       window.history.back();
     }
+  });
+
+  function copyText(text, source) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    // Older webviews: select the number itself and copy the selection.
+    var range = document.createRange();
+    range.selectNodeContents(source);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    var done = document.execCommand && document.execCommand("copy");
+    return done ? Promise.resolve() : Promise.reject(new Error("copy refused"));
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-copy]") : null;
+    if (!button) {
+      return;
+    }
+    var box = button.closest(".long-number");
+    var status = box && box.querySelector(".copy-status");
+    var label = button.getAttribute("data-label") || button.textContent;
+    button.setAttribute("data-label", label);
+    copyText(button.getAttribute("data-copy"), box.querySelector(".number-text")).then(function () {
+      var copied = button.getAttribute("data-copied");
+      button.textContent = copied;
+      if (status) {
+        status.textContent = copied;
+      }
+      window.setTimeout(function () {
+        button.textContent = label;
+        if (status) {
+          status.textContent = "";
+        }
+      }, 2000);
+    }, function () {
+      // Copying was refused: the number stays selected (or selectable) for the phone's own copy.
+    });
   });
 
   function countdown(root) {
