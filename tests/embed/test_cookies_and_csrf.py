@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.demo.builder import build
-from portal.embed import configure_session_cookie
 from portal.embed.origin import same_site_or_unknown
+from portal.embed.setup import configure_session_cookie
 from portal.orders.models import Order
 from tests.conftest import csrf_from
 from tests.embed.helpers import HTTPS, enter_from_app
