@@ -1,6 +1,6 @@
 """Error pages for 400/403/404/413/429/500 in the reader's language, as fragments for htmx."""
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -57,8 +57,6 @@ def init_app(app: Flask) -> None:
 
 def render_error(code: int, explanation=None):
     """Render the error page (or its fragment) with the right status."""
-    from flask import current_app
-
     hold_bridge_events()  # browsers fetch things they never show (a favicon): keep the APP's news for a page
     mb = current_app.config["MAX_FILE_BYTES"] // (1024 * 1024)
     text = explanation or (EXPLANATIONS[code] % {"mb": mb} if code == 413 else EXPLANATIONS[code])

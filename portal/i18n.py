@@ -3,7 +3,7 @@
 from functools import cache
 
 from babel import support
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from wtforms.i18n import messages_path
@@ -34,8 +34,6 @@ def init_app(app: Flask) -> None:
 
 def select_locale() -> str:
     """The language of this request."""
-    from flask import current_app
-
     languages = current_app.config["LANGUAGES"]
     if getattr(g, "forced_locale", None) in languages:
         return g.forced_locale

@@ -13,6 +13,7 @@ from portal.demo.situations import SITUATIONS, Situation
 from portal.extensions import db
 from portal.orders.kinds import Category, DeliveryStatus, Fulfilment, PaymentRoute, Usage
 from portal.orders.models import Order, Product
+from portal.policy.publishing import ensure_published_default
 
 DEMO_PHONE = "+8613800138000"
 STAFF = [
@@ -80,8 +81,6 @@ def seed_catalogue() -> dict[str, Product]:
 
 
 def seed_policy() -> None:
-    from portal.policy.publishing import ensure_published_default
-
     ensure_published_default()
 
 
