@@ -4,19 +4,32 @@ Plain functions with explicit arguments (no Flask request): the views validate t
 commit. Each raises IllegalTransition (or StaleDataError at flush) when the case changed meanwhile.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 
 from portal.cases import deadlines, progress, risk
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.services import move, open_case_for
-from portal.cases.states import Actor, CaseState
+from portal.cases.states import WITHDRAWABLE_STATES, Actor, CaseState
 from portal.extensions import db
 
 APPEAL_MIN, APPEAL_MAX = 5, 1000
 # System moves that only carry a late case into review so it can be appealed: the customer is not told.
 INTAKE_ACTION = "intake_for_appeal"
+# A rejection from a review may be appealed; an appeal's answer and an arbitrator's ruling are final.
+_APPEALABLE_FROM = frozenset({CaseState.SUBMITTED, CaseState.EVIDENCE_RECEIVED, CaseState.UNDER_REVIEW})
+
+
+class Action(StrEnum):
+    """What a customer may do on their own case."""
+
+    ADD_EVIDENCE = "add_evidence"
+    APPEAL = "appeal"
+    WITHDRAW = "withdraw"
 
 
 class MissingEvidence(Exception):
@@ -30,10 +43,35 @@ def case_events(case_id: int) -> list[CaseEvent]:
     )
 
 
-def allowed_actions(case: RefundCase, now: datetime) -> frozenset[progress.Action]:
-    """What the customer may do on the case now."""
-    moves = [e for e in case_events(case.id) if e.to_state and e.from_state != e.to_state]
-    return progress.allowed_actions(case, moves, now, newer_case_open(case))
+def allowed_actions(case: RefundCase, now: datetime) -> frozenset[Action]:
+    """What the customer may do on the case now (reads its log and the order's other requests)."""
+    return permitted(case, case_events(case.id), now, newer_case_open(case))
+
+
+def permitted(
+    case: Any, events: Sequence[Any], now: datetime, newer_case_open: bool = False
+) -> frozenset[Action]:
+    """What the customer may do now: add evidence when asked, appeal when rejected or late, withdraw.
+
+    `events` is the case's log, oldest first. A rejected case whose order already has a newer open request
+    cannot be appealed: one open case per order.
+    """
+    state = CaseState(case.state)
+    actions = set()
+    if state in WITHDRAWABLE_STATES:
+        actions.add(Action.WITHDRAW)
+    if state is CaseState.MORE_EVIDENCE:
+        actions.add(Action.ADD_EVIDENCE)
+    appealable = state is CaseState.REJECTED and _rejection_appealable(events) and not newer_case_open
+    if progress.review_overdue(case, now) or appealable:
+        actions.add(Action.APPEAL)
+    return frozenset(actions)
+
+
+def _rejection_appealable(events: Sequence[Any]) -> bool:
+    moves = (e for e in reversed(events) if e.to_state and e.from_state != e.to_state)
+    event = next((e for e in moves if e.to_state == CaseState.REJECTED), None)
+    return event is not None and event.from_state in _APPEALABLE_FROM
 
 
 def newer_case_open(case: RefundCase) -> bool:

@@ -14,25 +14,27 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from portal.cases import deadlines
+from portal.cases.labels import reason_label
 from portal.cases.states import (
     CUSTOMER_STEPS,
     FINAL_STATES,
-    WITHDRAWABLE_STATES,
     CaseState,
     TimelineStep,
     customer_state,
     customer_step,
 )
+from portal.extensions import db
 from portal.money import format_fen
 from portal.orders.kinds import PaymentRoute
+from portal.orders.labels import PAYMENT_ROUTE
+from portal.policy.models import PolicyVersion
+from portal.policy.texts import policy_texts
 
 _S = CaseState
 # The review is still to be done: lateness lets the customer appeal.
 REVIEW_WAITING: frozenset[CaseState] = frozenset({_S.SUBMITTED, _S.EVIDENCE_RECEIVED, _S.UNDER_REVIEW})
 # Nothing changes these cases unless the customer acts on this very page: the page stops polling.
 QUIET_STATES: frozenset[CaseState] = FINAL_STATES | {_S.REJECTED}
-# A rejection from a review may be appealed; an appeal's answer and an arbitrator's ruling are final.
-_APPEALABLE_FROM = frozenset({_S.SUBMITTED, _S.EVIDENCE_RECEIVED, _S.UNDER_REVIEW})
 _DECISION_STATES = (_S.APPROVED, _S.REJECTED)
 OTHER_ITEM = "other"
 
@@ -42,12 +44,6 @@ class NodeStatus(StrEnum):
     CURRENT = "current"
     NEXT = "next"
     SKIPPED = "skipped"  # passed over, e.g. an automatic approval needs no review
-
-
-class Action(StrEnum):
-    ADD_EVIDENCE = "add_evidence"
-    APPEAL = "appeal"
-    WITHDRAW = "withdraw"
 
 
 @dataclass(frozen=True)
@@ -90,7 +86,7 @@ class Progress:
     route: str
     arrival: tuple[datetime, datetime] | None  # expected (earliest, latest)
     refunded_at: datetime | None
-    actions: frozenset[Action]
+    actions: frozenset[str]  # what the customer may do now: customer_actions.Action values
     evidence_request: str  # the reviewer's message when more evidence is asked for
     live: bool  # the page keeps polling
     overdue: bool
@@ -175,12 +171,12 @@ def build_progress(
     events: Sequence[Any],
     now: datetime,
     item_labels: Sequence[str] = (),
-    newer_case_open: bool = False,
+    actions: frozenset[str] = frozenset(),
 ) -> Progress:
     """The customer's view of `case` (events in log order) as of `now` (naive UTC).
 
-    `item_labels` describe the evidence a reviewer asked for (see `requested_item_labels`);
-    `newer_case_open` says that the order has another, newer open request (see `allowed_actions`).
+    `item_labels` describe the evidence a reviewer asked for (see `requested_item_labels`); `actions` are
+    what the customer may do now, as customer_actions.permitted decides (none for a list of cases).
     """
     state = CaseState(case.state)
     moves = [e for e in events if e.to_state and e.from_state != e.to_state]
@@ -199,7 +195,7 @@ def build_progress(
         route=str(case.order.payment_route),
         arrival=_arrival(case, state, entered),
         refunded_at=entered.get(_S.REFUNDED) if state is _S.REFUNDED else None,
-        actions=allowed_actions(case, moves, now, newer_case_open),
+        actions=actions,
         evidence_request=_latest_reason(moves, _S.MORE_EVIDENCE) if state is _S.MORE_EVIDENCE else "",
         live=state not in QUIET_STATES,
         overdue=overdue,
@@ -217,31 +213,8 @@ def review_overdue(case: Any, now: datetime) -> bool:
     return CaseState(case.state) in REVIEW_WAITING and due is not None and due < now
 
 
-def allowed_actions(
-    case: Any, moves: Sequence[Any], now: datetime, newer_case_open: bool = False
-) -> frozenset[Action]:
-    """What the customer may do now: add evidence when asked, appeal when rejected or late, withdraw.
-
-    A rejected case whose order already has a newer open request cannot be appealed: one open case per order.
-    """
-    state = CaseState(case.state)
-    actions = set()
-    if state in WITHDRAWABLE_STATES:
-        actions.add(Action.WITHDRAW)
-    if state is _S.MORE_EVIDENCE:
-        actions.add(Action.ADD_EVIDENCE)
-    rejected_and_appealable = state is _S.REJECTED and _rejection_appealable(moves) and not newer_case_open
-    if review_overdue(case, now) or rejected_and_appealable:
-        actions.add(Action.APPEAL)
-    return frozenset(actions)
-
-
 def requested_item_labels(case: Any, locale: str) -> list[str]:
     """What the reviewer asked for, in the words of the case's policy texts."""
-    from portal.extensions import db
-    from portal.policy.models import PolicyVersion
-    from portal.policy.texts import policy_texts
-
     version = db.session.get(PolicyVersion, case.policy_version_id) if case.policy_version_id else None
     texts = policy_texts(version, locale, str(case.order.category), str(case.refund_type))
     return [
@@ -334,8 +307,6 @@ def _decision_texts(decision: Decision | None, params: Mapping[str, str]) -> tup
 
 def _decision(case: Any, moves: Sequence[Any]) -> Decision | None:
     """The latest approval or rejection, as the customer is told it."""
-    from portal.staff.labels import reason_label  # the labels reviewers choose from
-
     event = next((e for e in reversed(moves) if e.to_state in _DECISION_STATES), None)
     if event is None:
         return None
@@ -360,11 +331,6 @@ def _decision(case: Any, moves: Sequence[Any]) -> Decision | None:
         on_appeal=event.from_state == _S.APPEALED,
         arbitration_reference=str((data.get("arbitration") or {}).get("reference") or ""),
     )
-
-
-def _rejection_appealable(moves: Sequence[Any]) -> bool:
-    event = next((e for e in reversed(moves) if e.to_state == _S.REJECTED), None)
-    return event is not None and event.from_state in _APPEALABLE_FROM
 
 
 def _latest_reason(moves: Sequence[Any], state: CaseState) -> str:
@@ -427,8 +393,6 @@ def _amount_label(state: CaseState, case: Any) -> Any:
 
 
 def _params(case: Any, items: str) -> dict[str, str]:
-    from portal.orders.labels import PAYMENT_ROUTE
-
     route = case.order.payment_route
     low, high = deadlines.ARRIVAL_WORKING_DAYS[route]
     return {

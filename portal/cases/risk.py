@@ -1,8 +1,8 @@
 """Risk signals: patterns that send a case to a human and keep it from automatic approval.
 
-Each flag is stored on the case as {"code": ..., "params": {...}}; `flag_message` turns it into a
-sentence that says why it was raised. Flags are computed when a case opens (and again when new
-evidence arrives); a flag once raised is never silently dropped.
+Each flag is stored on the case as {"code": ..., "params": {...}}; `cases.labels.flag_message` turns it
+into a sentence that says why it was raised (translation happens at the edge). Flags are computed
+when a case opens (and again when new evidence arrives); a flag once raised is never silently dropped.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.cases.models import RefundCase
@@ -33,22 +32,6 @@ class RiskThresholds:
 
 
 THRESHOLDS = RiskThresholds()
-
-FLAG_MESSAGES = {
-    "quick_refunds": _l(
-        "Buy-then-refund pattern: %(count)s refund requests within %(hours)s hours of purchase "
-        "in the last %(days)s days."
-    ),
-    "many_refunds_phone": _l("%(count)s refund requests from phone %(phone)s in the last %(days)s days."),
-    "many_refunds_account": _l(
-        "%(count)s refund requests paid from payment account %(account)s (%(customers)s customers) "
-        "in the last %(days)s days."
-    ),
-    "many_refunds_recipient": _l(
-        "%(count)s refund requests for top-ups to %(recipient)s in the last %(days)s days."
-    ),
-    "duplicate_evidence": _l("The same evidence file was also submitted with case %(cases)s."),
-}
 
 
 @dataclass(frozen=True)
@@ -145,17 +128,6 @@ def duplicate_cases(case: RefundCase) -> tuple[str, ...]:
         .order_by(RefundCase.number)
     ).all()
     return tuple(numbers)
-
-
-def flag_message(flag: dict) -> str:
-    """The translated sentence explaining a stored flag."""
-    text = FLAG_MESSAGES.get(flag.get("code", ""))
-    if text is None:
-        return str(flag.get("code", ""))
-    try:
-        return str(text) % flag.get("params", {})
-    except (KeyError, TypeError, ValueError):
-        return str(flag.get("code"))
 
 
 def mask(value: str) -> str:

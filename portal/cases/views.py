@@ -92,7 +92,8 @@ def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = 
     now, locale = utcnow(), current_locale_code()
     events = actions.case_events(case.id)
     labels = progress.requested_item_labels(case, locale) if case.requested_items else []
-    view = progress.build_progress(case, events, now, labels, actions.newer_case_open(case))
+    allowed = actions.permitted(case, events, now, actions.newer_case_open(case))
+    view = progress.build_progress(case, events, now, labels, allowed)
     stamp = polling.etag_for(case.id, case, now, locale)
     return render(
         "cases/progress.html",
@@ -104,11 +105,11 @@ def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = 
         poll_seconds=current_app.config["PROGRESS_POLL_SECONDS"],
         requested=list(zip(case.requested_items or [], labels, strict=False)),
         evidence=[f for f in case.evidence if f.removed_at is None],
-        fresh_evidence=actions.fresh_evidence(case) if progress.Action.ADD_EVIDENCE in view.actions else [],
+        fresh_evidence=actions.fresh_evidence(case) if actions.Action.ADD_EVIDENCE in view.actions else [],
         policy=None if wants_fragment() else texts_for_case(case, locale),  # the page shows it, polls do not
         errors=errors or {},
         form=form or {},
-        Action=progress.Action,
+        Action=actions.Action,
         **_label_maps(),
     )
 
@@ -151,7 +152,7 @@ def _own_case_or_404(case_id: int) -> RefundCase:
     return case
 
 
-def _allowed(case: RefundCase) -> frozenset[progress.Action]:
+def _allowed(case: RefundCase) -> frozenset[actions.Action]:
     return actions.allowed_actions(case, utcnow())
 
 
@@ -166,7 +167,7 @@ def _changed_meanwhile(case_id: int) -> Response:
 def withdraw(case_id: int) -> Response:
     """Withdraw the request before it is decided."""
     case = _own_case_or_404(case_id)
-    if progress.Action.WITHDRAW not in _allowed(case):
+    if actions.Action.WITHDRAW not in _allowed(case):
         return _changed_meanwhile(case_id)
     try:
         actions.withdraw(case, current_user.id, _reason_field(200))
@@ -182,7 +183,7 @@ def withdraw(case_id: int) -> Response:
 def appeal(case_id: int) -> Response:
     """申诉: disagree with a rejection, or complain that the review is late; a senior answers in 24 hours."""
     case = _own_case_or_404(case_id)
-    if progress.Action.APPEAL not in _allowed(case):
+    if actions.Action.APPEAL not in _allowed(case):
         return _changed_meanwhile(case_id)
     text = (request.form.get("reason") or "").strip()
     if not actions.APPEAL_MIN <= len(text) <= actions.APPEAL_MAX:
@@ -207,7 +208,7 @@ def appeal(case_id: int) -> Response:
 def add_evidence(case_id: int) -> Response:
     """补充材料: store one file for an item the reviewer asked for."""
     case = _own_case_or_404(case_id)
-    if progress.Action.ADD_EVIDENCE not in _allowed(case):
+    if actions.Action.ADD_EVIDENCE not in _allowed(case):
         return _changed_meanwhile(case_id)
     item = request.form.get("item", "")
     # The camera and the gallery are two inputs of the form: the first with a file counts.
@@ -245,7 +246,7 @@ def _evidence_error(case: RefundCase, message: str, item: str) -> Response:
 def evidence_done(case_id: int) -> Response:
     """Send the added evidence back for review: every requested item needs a file added since the request."""
     case = _own_case_or_404(case_id)
-    if progress.Action.ADD_EVIDENCE not in _allowed(case):
+    if actions.Action.ADD_EVIDENCE not in _allowed(case):
         return _changed_meanwhile(case_id)
     try:
         actions.send_evidence_back(case, current_user.id, utcnow())

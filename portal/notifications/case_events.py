@@ -8,6 +8,7 @@ from portal import outbox
 from portal.cases import deadlines
 from portal.cases.dates import local_date, local_deadline
 from portal.cases.events import case_announced
+from portal.cases.labels import reason_label
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.progress import requested_item_labels
 from portal.cases.states import CaseState
@@ -20,7 +21,6 @@ from portal.notifications.preferences import wants_sms
 from portal.notifications.push import queue_push
 from portal.orders.kinds import PaymentRoute
 from portal.orders.labels import PAYMENT_ROUTE
-from portal.staff.labels import reason_label
 
 # An answer to an appeal is told as such: the customer is waiting for that answer, not for a decision.
 _APPEAL_ANSWERS = {

@@ -67,3 +67,20 @@ EVENTS = {
 def error_message(code: str) -> str:
     """The message for a PayoutError code."""
     return str(ERRORS.get(code, code))
+
+
+# Why a receiving account was refused (payouts.receiving.AccountError codes).
+ACCOUNT_ERRORS = {
+    "holder_required": _l("Enter the account holder's name."),
+    "holder_too_long": _l("The name is too long."),
+    "bank_required": _l("Enter the bank's name."),
+    "card_format": _l("A bank card number has 12 to 19 digits."),
+    "card_checksum": _l("This card number is not valid. Please check each digit."),
+    "alipay_format": _l("Enter the mobile number or e-mail address of the Alipay account."),
+    "kind_unknown": _l("Choose how you want to receive the money."),
+}
+
+
+def account_error(code: str) -> str:
+    """The message for an AccountError code."""
+    return str(ACCOUNT_ERRORS.get(code, code))

@@ -4,23 +4,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
-
 
 class AccountKind(StrEnum):
     ALIPAY = "alipay"  # 支付宝账号: a mainland mobile number or an e-mail address
     BANK_CARD = "bank_card"  # 银行卡号: 12–19 digits passing the Luhn check
 
-
-MESSAGES = {
-    "holder_required": _l("Enter the account holder's name."),
-    "holder_too_long": _l("The name is too long."),
-    "bank_required": _l("Enter the bank's name."),
-    "card_format": _l("A bank card number has 12 to 19 digits."),
-    "card_checksum": _l("This card number is not valid. Please check each digit."),
-    "alipay_format": _l("Enter the mobile number or e-mail address of the Alipay account."),
-    "kind_unknown": _l("Choose how you want to receive the money."),
-}
 
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+")
@@ -28,15 +16,12 @@ _SEPARATORS = re.compile(r"[\s-]+")
 
 
 class AccountError(ValueError):
-    """The account was refused; `.field` names the form field, `.code` a key of MESSAGES."""
+    """The account was refused; `.field` names the form field, `.code` a key of labels.ACCOUNT_ERRORS."""
 
     def __init__(self, field: str, code: str):
         super().__init__(code)
         self.field = field
         self.code = code
-
-    def message(self) -> str:
-        return str(MESSAGES[self.code])
 
 
 @dataclass(frozen=True)
@@ -109,4 +94,3 @@ def mask(kind: str, number: str) -> str:
         name, _, domain = number.partition("@")
         return f"{name[:2]}***@{domain}"
     return f"{number[:3]}****{number[-4:]}" if len(number) >= 7 else "****"
-

@@ -128,7 +128,7 @@ def receiving_account(case_id: int):
             account = validate(form.kind.data, form.holder.data, form.number.data, form.bank.data)
             manual.set_receiving_account(payout.id, current_user.id, account)
         except AccountError as error:
-            getattr(form, error.field).errors = [error.message()]
+            getattr(form, error.field).errors = [labels.account_error(error.code)]
         except PayoutError as error:
             return _account_page(payout, form, 409, labels.error_message(error.code))
         else:

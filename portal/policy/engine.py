@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from flask_babel.speaklater import LazyString
-
 from portal.orders.kinds import Category, DeliveryStatus, Fulfilment, Usage
 from portal.orders.ledger import PERMILLE, Ledger, percent_fen, share_fen
 from portal.policy.kinds import AmountMethod, RefundType
-from portal.policy.labels import reason_message
 from portal.policy.rules import AmountSpec, EvidenceItem, Rule, RuleSet
 
 # When nothing is refundable, the reason shown on the order list is the most telling one.
@@ -77,8 +74,7 @@ class Assessment:
 
     refund_type: RefundType
     eligible: bool
-    reason_code: str
-    message: LazyString
+    reason_code: str  # a key of policy.labels.REASON_MESSAGES: the page says it in the reader's language
     suggested_fen: int
     cap_fen: int
     method: AmountMethod
@@ -98,8 +94,7 @@ class OrderVerdict:
     """One order's refund badge for lists: refundable / not_refundable / in_progress / refunded."""
 
     state: str
-    reason_code: str
-    message: LazyString
+    reason_code: str  # a key of policy.labels.REASON_MESSAGES
     max_fen: int = 0
     best_type: RefundType | None = None
     method: AmountMethod | None = None  # of the best type: staff_decides reads "partial refund"
@@ -128,7 +123,6 @@ def assess(facts: OrderFacts, refund_type: RefundType, rules: RuleSet, now: date
         refund_type=refund_type,
         eligible=True,
         reason_code="ok",
-        message=reason_message("ok"),
         suggested_fen=suggested,
         cap_fen=facts.cap_fen,
         method=spec.method,
@@ -152,28 +146,24 @@ def offered_types(facts: OrderFacts, rules: RuleSet, now: datetime) -> list[Refu
 def verdict(facts: OrderFacts, rules: RuleSet, now: datetime) -> OrderVerdict:
     """Summarise an order's refund situation for a list badge."""
     if facts.ledger.fully_refunded:
-        return OrderVerdict("refunded", "fully_refunded", reason_message("fully_refunded"))
+        return OrderVerdict("refunded", "fully_refunded")
     if facts.has_open_case:
-        return OrderVerdict("in_progress", "case_open", reason_message("case_open"))
+        return OrderVerdict("in_progress", "case_open")
     assessments = [assess(facts, t, rules, now) for t in offered_types(facts, rules, now)]
     eligible = [a for a in assessments if a.eligible]
     if plain := [a for a in eligible if a.condition is None]:
         best = max(plain, key=lambda a: a.suggested_fen)
-        return OrderVerdict(
-            "refundable", "ok", reason_message("ok"), best.suggested_fen, best.refund_type, best.method
-        )
+        return OrderVerdict("refundable", "ok", best.suggested_fen, best.refund_type, best.method)
     if eligible:
         # Nothing as it stands; something only if the customer reports the rule's condition (a defect).
         best = max(eligible, key=lambda a: a.suggested_fen)
         code = best.condition or "ok"
-        return OrderVerdict(
-            "conditional", code, reason_message(code), best.suggested_fen, best.refund_type, best.method
-        )
+        return OrderVerdict("conditional", code, best.suggested_fen, best.refund_type, best.method)
     if not assessments:
-        return OrderVerdict("not_refundable", "no_refund_types", reason_message("no_refund_types"))
+        return OrderVerdict("not_refundable", "no_refund_types")
     codes = {a.reason_code for a in assessments}
     code = next((c for c in _REASON_PRIORITY if c in codes), assessments[0].reason_code)
-    return OrderVerdict("not_refundable", code, reason_message(code))
+    return OrderVerdict("not_refundable", code)
 
 
 def max_request_fen(assessment: Assessment) -> int:
@@ -296,7 +286,6 @@ def _refusal(
         refund_type=refund_type,
         eligible=False,
         reason_code=reason,
-        message=reason_message(reason),
         suggested_fen=0,
         cap_fen=facts.cap_fen,
         method=AmountMethod.NONE,

@@ -132,7 +132,7 @@ def save_type(order_id: int):
         wiz.errors["refund_type"] = [str(WIZARD_ERRORS["choose_type"])]
         return _type_page(wiz, None, block="step_form", status=422)
     if not assessment.eligible:
-        wiz.errors["refund_type"] = [str(assessment.message)]
+        wiz.errors["refund_type"] = [str(policy_labels.reason_message(assessment.reason_code))]
         return _type_page(wiz, selected, block="step_form", status=422)
     wiz.draft = drafts.open_draft(current_user.id, wiz.order)
     drafts.choose_type(wiz.draft, selected)

@@ -20,8 +20,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from portal.cases.labels import REJECT_REASONS
 from portal.money import yuan_to_fen
-from portal.staff.labels import REJECT_REASONS
 
 NOTE_MAX = 500
 

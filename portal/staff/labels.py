@@ -1,4 +1,7 @@
-"""What staff pages call things: state names, rejection reasons, decision errors (English msgids)."""
+"""What staff pages call things: state names, decision errors, actions (English msgids).
+
+Decision reasons and risk flags are the case's own words: portal/cases/labels.py.
+"""
 
 from flask_babel import lazy_gettext as _l
 
@@ -17,22 +20,6 @@ STATE = {
     CaseState.REFUNDED: _l("Refunded"),
     CaseState.WITHDRAWN: _l("Withdrawn"),
     CaseState.MANUAL: _l("Manual payout handling"),
-}
-
-# Reasons a reviewer may give for a rejection; the customer sees the label and the reviewer's text.
-REJECT_REASONS = {
-    "evidence_insufficient": _l("The evidence does not show the problem"),
-    "evidence_not_authentic": _l("The evidence could not be verified as authentic"),
-    "item_used": _l("The platform's records show the item was used"),
-    "customer_responsibility": _l("The loss was caused by details the customer entered"),
-    "outside_policy": _l("The request is outside the refund policy"),
-    "duplicate_request": _l("The same problem was already refunded in another request"),
-    "other": _l("Other reason (explained below)"),
-}
-# Set by the system, never chosen from the list.
-SYSTEM_REASONS = {
-    "arbitration_outcome": _l("The third-party arbitrator ruled against the refund"),
-    "platform_record": _l("Approved automatically: the platform's own records show the failure"),
 }
 
 DECISION_ERRORS = {
@@ -63,14 +50,6 @@ ACTION_DONE = {
     "arbitration_outcome": _l("The arbitrator's outcome was recorded."),
     "return_to_review": _l("The case went back to review."),
 }
-
-
-def reason_label(code: str | None) -> str:
-    """The label of a rejection or decision reason code ('' for none)."""
-    if not code:
-        return ""
-    label = REJECT_REASONS.get(code) or SYSTEM_REASONS.get(code)
-    return str(label) if label is not None else code
 
 
 EVENT_ACTIONS = {

@@ -20,13 +20,13 @@ from portal.accounts.models import StaffRole, StaffUser
 from portal.accounts.roles import REVIEW_ROLES, SENIOR_ROLES
 from portal.cases import deadlines, states
 from portal.cases.auditlog import append_event
+from portal.cases.labels import REJECT_REASONS
 from portal.cases.models import RefundCase
 from portal.cases.services import CaseError, move, order_ledger
 from portal.cases.states import Actor, CaseState, IllegalTransition
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.staff.appeals import excluded_from_appeal
-from portal.staff.labels import REJECT_REASONS
 
 # States a reviewer's "claim" or first decision takes out of the automatic pipeline.
 INTAKE_STATES = (CaseState.SUBMITTED, CaseState.EVIDENCE_RECEIVED)

@@ -17,6 +17,7 @@ from portal.accounts.guards import staff_required
 from portal.accounts.models import StaffRole
 from portal.accounts.roles import REVIEW_ROLES
 from portal.cases import risk
+from portal.cases.labels import flag_message, reason_label
 from portal.cases.models import RefundCase
 from portal.clock import utcnow
 from portal.extensions import db
@@ -27,7 +28,7 @@ from portal.policy.labels import AMOUNT_METHOD_LABELS, REFUND_TYPE_LABELS
 from portal.rendering import redirect_to, render, wants_fragment
 from portal.staff import casefile, labels, services
 from portal.staff.forms import CONFIRMED_ACTIONS, FORMS, VersionedForm
-from portal.staff.labels import ACTION_DONE, DECISION_ERRORS, STATE, reason_label
+from portal.staff.labels import ACTION_DONE, DECISION_ERRORS, STATE
 from portal.staff.navigation import staff_links
 from portal.staff.review import STAFF_STATES, QueueFilter, count_queue, page_of, select_queue
 
@@ -62,7 +63,7 @@ def actor_label(kind: str) -> str:
 @bp.app_template_global()
 def risk_flag_message(flag: dict) -> str:
     """Why a risk flag was raised."""
-    return risk.flag_message(flag)
+    return flag_message(flag)
 
 
 # -- the queue -------------------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 
 from flask_babel import force_locale, gettext
 
+from portal.cases.labels import reason_label
 from portal.cases.models import RefundCase
 from portal.money import format_fen
 from portal.staff import casefile
-from portal.staff.labels import STATE, reason_label
+from portal.staff.labels import STATE
 
 
 def basis_text(case: RefundCase, lang: str) -> str:

@@ -6,11 +6,18 @@ from types import SimpleNamespace
 import pytest
 from flask_babel import force_locale
 
-from portal.cases.progress import Action, build_progress
+from portal.cases import progress
+from portal.cases.customer_actions import Action, permitted
 from portal.cases.states import CaseState
 
 S = CaseState
 T0 = datetime(2026, 11, 23, 2, 0)  # Monday 10:00 in Shanghai
+
+
+def build_progress(case, events, now, item_labels=(), newer_case_open=False):
+    """As 退款进度 builds it: the customer's view, with what they may do now (customer_actions.permitted)."""
+    allowed = permitted(case, events, now, newer_case_open)
+    return progress.build_progress(case, events, now, item_labels, allowed)
 
 
 def _case(state, **extra):

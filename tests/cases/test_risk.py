@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from portal.cases import risk
+from portal.cases.labels import flag_message
 from tests.factories import new_customer, new_order, open_case
 
 
@@ -24,7 +25,7 @@ def test_buy_then_refund_again_and_again(in_english):
     cases = [open_case(new_order(customer.id, paid_ago=timedelta(hours=2))) for _ in range(3)]
     assert codes(cases[0]) == [] and codes(cases[1]) == []
     assert codes(cases[2]) == ["quick_refunds"]
-    message = risk.flag_message(cases[2].risk_flags[0])
+    message = flag_message(cases[2].risk_flags[0])
     assert "3 refund requests within 6 hours of purchase in the last 30 days" in message
 
 
@@ -42,7 +43,7 @@ def test_many_refunds_from_one_phone(in_english):
     ]
     assert codes(cases[3]) == []
     assert codes(cases[4]) == ["many_refunds_phone"]
-    message = risk.flag_message(cases[4].risk_flags[0])
+    message = flag_message(cases[4].risk_flags[0])
     assert "5 refund requests from phone 136****6002" in message
 
 
@@ -55,7 +56,7 @@ def test_many_refunds_from_one_payment_account(in_english):
     assert codes(cases[3]) == []
     assert codes(cases[4]) == ["many_refunds_account"]
     assert cases[4].risk_flags[0]["params"]["customers"] == 5
-    assert "(5 customers)" in risk.flag_message(cases[4].risk_flags[0])
+    assert "(5 customers)" in flag_message(cases[4].risk_flags[0])
 
 
 def test_many_refunds_for_one_top_up_number(in_english):
@@ -67,7 +68,7 @@ def test_many_refunds_for_one_top_up_number(in_english):
         for c in customers
     ]
     assert "many_refunds_recipient" in codes(cases[4])
-    assert "133****5678" in risk.flag_message(cases[4].risk_flags[-1])
+    assert "133****5678" in flag_message(cases[4].risk_flags[-1])
 
 
 def test_the_same_evidence_file_in_two_cases(in_english):
@@ -77,7 +78,7 @@ def test_the_same_evidence_file_in_two_cases(in_english):
     second = open_case(new_order(b.id, paid_ago=timedelta(days=3)), evidence_sha="b" * 64)
     assert codes(first) == []
     assert codes(second) == ["duplicate_evidence"]
-    assert first.number in risk.flag_message(second.risk_flags[0])
+    assert first.number in flag_message(second.risk_flags[0])
 
 
 def test_refresh_keeps_earlier_flags(in_english):

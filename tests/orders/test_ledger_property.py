@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.cases import customer_actions, progress
+from portal.cases import customer_actions
 from portal.cases.models import RefundCase
 from portal.cases.services import CaseError, assess_order
 from portal.cases.states import CaseState, IllegalTransition
@@ -157,7 +157,9 @@ class OrderWorld:
 
     def op_appeal(self) -> None:
         case = self.case()
-        if case is None or progress.Action.APPEAL not in customer_actions.allowed_actions(case, utcnow()):
+        if case is None:
+            return
+        if customer_actions.Action.APPEAL not in customer_actions.allowed_actions(case, utcnow()):
             return
         customer_actions.appeal(case, case.customer_id, "I disagree with this decision.", utcnow())
 

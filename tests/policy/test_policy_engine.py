@@ -11,7 +11,7 @@ from portal.orders.kinds import Category, DeliveryStatus, Fulfilment, Usage
 from portal.policy.defaults import DEFAULT_RULES, DEFAULT_SUMMARIES, DEFAULT_TEXTS, default_ruleset
 from portal.policy.engine import OrderFacts, assess, offered_types, validate_amount, verdict
 from portal.policy.kinds import AmountMethod, RefundType
-from portal.policy.labels import AMOUNT_ERRORS, REASON_MESSAGES, REFUND_TYPE_LABELS
+from portal.policy.labels import AMOUNT_ERRORS, REASON_MESSAGES, REFUND_TYPE_LABELS, reason_message
 from portal.policy.rules import RuleSet
 
 NOW = datetime(2026, 11, 28, 4, 0, 0)
@@ -280,7 +280,7 @@ def test_verdict_refundable_takes_the_best_amount():
 def test_verdict_for_used_game_card_is_not_refundable():
     v = verdict(facts(usage=Usage.USED), RULES, NOW)
     assert v.state == "not_refundable" and v.reason_code == "already_used"
-    assert "unused" in str(v.message)
+    assert "unused" in str(reason_message(v.reason_code))
 
 
 def test_customer_error_on_abnormal_used_card_is_admitted():
@@ -435,4 +435,4 @@ def test_every_reason_code_has_a_message_that_renders():
     assert all(str(m) for m in AMOUNT_ERRORS.values())
     assert set(REFUND_TYPE_LABELS) == set(RefundType)
     a = assess(facts(Category.PHONE_TOPUP, fulfilment=Fulfilment.CREDITED), T.NOT_RECEIVED, RULES, NOW)
-    assert "credited" in str(a.message)
+    assert "credited" in str(reason_message(a.reason_code))
