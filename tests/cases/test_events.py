@@ -18,8 +18,6 @@ from tests.factories import approve, make_case, make_order
 
 CASES = Path(__file__).resolve().parents[2] / "portal" / "cases"
 FEATURES = ("payouts", "notifications", "staff", "support", "embed", "refunds", "policyeditor", "myorders")
-# The last upward import, left to the label tables' move (issue 10, item 5): remove it with that move.
-NOT_YET_MOVED = {"progress.py: portal.staff.labels", "progress.py: portal.staff.labels.reason_label"}
 
 
 def _imported(path: Path) -> list[str]:
@@ -39,7 +37,7 @@ def test_the_case_core_imports_no_feature():
         for name in _imported(path)
         if name.startswith("portal.") and name.split(".")[1] in FEATURES
     }
-    assert found <= NOT_YET_MOVED, sorted(found - NOT_YET_MOVED)
+    assert found == set()
 
 
 def test_the_app_factory_connects_every_subscriber(app):
