@@ -8,14 +8,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from portal.money import format_fen
-from portal.orders.kinds import Category, Usage
-from portal.orders.labels import CATEGORY, USAGE
-from portal.policy.kinds import RefundType
-from portal.policy.labels import REFUND_TYPE_LABELS
 from portal.policy.models import PolicyVersion
+from portal.policyeditor.labels import YES_NO, part_label
 
 Path = tuple[str, ...]
 
@@ -23,35 +18,6 @@ Path = tuple[str, ...]
 _TOKEN = re.compile(r"[A-Za-z0-9_.%-]+|\s+|.", re.S)
 _REWRITE_RATIO = 0.4
 _HIDDEN_PARTS = frozenset({"categories"})
-_LANG_NAMES = {"zh_CN": "中文", "en": "English"}
-_PART_LABELS = {
-    "rules": _l("Rules"),
-    "texts": _l("Texts"),
-    "_summaries": _l("Category summary"),
-    "hint": _l("Hint"),
-    "checklist": _l("Checklist"),
-    "evidence": _l("Evidence"),
-    "required": _l("Required"),
-    "kinds": _l("File kinds"),
-    "amounts": _l("Amounts"),
-    "method": _l("Method"),
-    "percent": _l("Percent"),
-    "condition": _l("Only when reported"),
-    "allowed": _l("Offered"),
-    "conditions": _l("Conditions"),
-    "unactivated_days": _l("Days without activation"),
-    "trial": _l("Trial only"),
-    "trial_days": _l("Trial days"),
-    "refuse_if_credited": _l("Refused once credited"),
-    "refuse_while_pending": _l("Refused while the result is pending"),
-    "reason_required": _l("Reason required"),
-    "open_on_failure": _l("Opened for the customer when delivery fails"),
-    "auto_approve_statuses": _l("Automatic approval on"),
-    "review_working_days": _l("Review working days"),
-    "green_channel_fen": _l("Green-channel amount"),
-    "final_decision_closes_type": _l("No new request of the same type after a final decision"),
-    "schema": _l("Schema"),
-}
 
 
 @dataclass(frozen=True)
@@ -114,7 +80,7 @@ def flatten(version: PolicyVersion) -> dict[Path, str]:
 
 def describe_path(path: Path) -> str:
     """Join a path's parts with their display names."""
-    return " › ".join(_part_label(part) for part in path if part not in _HIDDEN_PARTS)
+    return " › ".join(part_label(part) for part in path if part not in _HIDDEN_PARTS)
 
 
 def _leaves(data: Any, path: Path) -> Iterator[tuple[Path, Any]]:
@@ -133,26 +99,12 @@ def _leaves(data: Any, path: Path) -> Iterator[tuple[Path, Any]]:
 
 def _display(path: Path, value: Any) -> str:
     if isinstance(value, bool):
-        return str(_l("yes") if value else _l("no"))
+        return str(YES_NO[value])
     if isinstance(value, int) and path[-1].endswith("_fen"):
         return format_fen(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return "" if value is None else str(value)
-
-
-def _part_label(part: str) -> str:
-    if part in _LANG_NAMES:
-        return _LANG_NAMES[part]
-    if part in {c.value for c in Category}:
-        return str(CATEGORY[Category(part)])
-    if part in {t.value for t in RefundType}:
-        return str(REFUND_TYPE_LABELS[RefundType(part)])
-    if part in {u.value for u in Usage}:
-        return str(USAGE[Usage(part)])
-    if part in _PART_LABELS:
-        return str(_PART_LABELS[part])
-    return part
 
 
 def _field_diff(path: Path, before: str | None, after: str | None, names: tuple[str, str]) -> FieldDiff:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.clock import utcnow
@@ -33,23 +32,13 @@ DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
 PREVIEW_AMOUNT_FEN = 10000  # the sample order in the preview: ¥100.00
 PREVIEW_TRIAL_LEFT = timedelta(days=3)  # the sample order's trial still runs this long (a sample, no rule)
 
-_ERRORS = {
-    "not_a_draft": _l("This version has been published and can no longer be changed; start a new draft."),
-    "already_current": _l("This version is already the one customers see."),
-    "not_published_before": _l("Only a version that was published before can be restored."),
-}
-
 
 class PolicyEditError(Exception):
-    """A policy action that cannot be done; `code` names why."""
+    """A policy action that cannot be done; `code` names why (labels.error_message says it)."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
-
-    def message(self) -> str:
-        """What the editor is told."""
-        return str(_ERRORS[self.code])
 
 
 @dataclass(frozen=True)

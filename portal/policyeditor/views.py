@@ -13,7 +13,7 @@ from portal.policy.kinds import RefundType
 from portal.policy.labels import REFUND_TYPE_LABELS
 from portal.policy.publishing import published_version
 from portal.policy.texts import policy_texts
-from portal.policyeditor import forms, services
+from portal.policyeditor import forms, labels, services
 from portal.policyeditor.diffing import diff_versions
 from portal.policyeditor.services import LANGS, PolicyEditError, Slot
 from portal.rendering import redirect_to, render
@@ -235,7 +235,7 @@ def publish(version_id: int):
         services.publish(policy, current_user.id, form.note.data or "")
     except (PolicyEditError, ValueError) as exc:
         db.session.rollback()
-        flash(exc.message() if isinstance(exc, PolicyEditError) else str(exc), "error")
+        flash(labels.error_message(exc.code) if isinstance(exc, PolicyEditError) else str(exc), "error")
         return redirect_to(url_for(".version", version_id=version_id))
     db.session.commit()
     flash(gettext("Version %(id)s is published; customers see it now.", id=version_id), "success")
@@ -252,7 +252,7 @@ def discard(version_id: int):
     try:
         services.discard_draft(policy)
     except PolicyEditError as exc:
-        flash(exc.message(), "error")
+        flash(labels.error_message(exc.code), "error")
         return redirect_to(url_for(".version", version_id=version_id))
     db.session.commit()
     flash(gettext("The draft was discarded."), "success")
@@ -282,7 +282,7 @@ def rollback(version_id: int):
         restored = services.rollback(policy, current_user.id)
     except (PolicyEditError, ValueError) as exc:
         db.session.rollback()
-        flash(exc.message() if isinstance(exc, PolicyEditError) else str(exc), "error")
+        flash(labels.error_message(exc.code) if isinstance(exc, PolicyEditError) else str(exc), "error")
         return redirect_to(url_for(".history"))
     db.session.commit()
     flash(
@@ -303,5 +303,5 @@ def _version_or_404(version_id: int):
 
 
 def _not_a_draft(policy):
-    flash(PolicyEditError("not_a_draft").message(), "error")
+    flash(labels.error_message("not_a_draft"), "error")
     return redirect_to(url_for(".version", version_id=policy.id))

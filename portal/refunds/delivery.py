@@ -9,7 +9,6 @@ that they can ask for the refund, which the order page then offers.
 from __future__ import annotations
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import outbox
@@ -22,12 +21,7 @@ from portal.notifications.preferences import wants_sms
 from portal.orders.kinds import Category, DeliveryStatus, Fulfilment
 from portal.orders.models import Order
 from portal.policy.publishing import ensure_published_default, ruleset_of
-
-# What the customer reads when the refund is theirs to ask for (the SMS template is in notifications.labels).
-FAILED_TITLE = _l("Delivery failed")
-FAILED_BODY = _l(
-    "Order %(number)s could not be delivered. You can ask for a full refund on the order's page."
-)
+from portal.refunds.labels import DELIVERY_FAILED_BODY, DELIVERY_FAILED_TITLE
 
 
 def record_delivery_result(order_id: int, status: DeliveryStatus, note: str = "") -> RefundCase | None:
@@ -85,8 +79,8 @@ def _tell_customer(order: Order) -> None:
                 customer_id=customer.id,
                 case_id=None,
                 event="delivery_failed",
-                title=str(FAILED_TITLE),
-                body=str(FAILED_BODY) % params,
+                title=str(DELIVERY_FAILED_TITLE),
+                body=str(DELIVERY_FAILED_BODY) % params,
             )
         )
     if wants_sms(customer, pushed=False):

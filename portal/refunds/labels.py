@@ -1,4 +1,4 @@
-"""Translatable messages of the refund wizard (English msgids)."""
+"""What the refund wizard and the delivery news say (English msgids)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -24,6 +24,13 @@ WIZARD_ERRORS: dict[str, LazyString] = {
     "stale_form": _l("This form is out of date. Please review your request and submit it again."),
     "upload_failed": _l("The upload did not finish. Please check your connection and try again."),
 }
+
+# What the customer reads when a delivery failed and the refund is theirs to ask for (refunds.delivery; the
+# SMS template is in notifications.labels).
+DELIVERY_FAILED_TITLE = _l("Delivery failed")
+DELIVERY_FAILED_BODY = _l(
+    "Order %(number)s could not be delivered. You can ask for a full refund on the order's page."
+)
 
 
 def amount_error_message(code: str, max_fen: int) -> str:
