@@ -10,6 +10,7 @@ from functools import cache
 from blinker import signal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal import outbox
@@ -169,8 +170,12 @@ def session_expired(login: LoginSession, last_seen: datetime | None, now: dateti
 
 
 def load_principal(session_id: str) -> Customer | StaffUser | None:
-    """The person behind a live session id, for Flask-Login."""
-    login = db.session.get(LoginSession, session_id)
+    """The person behind a live session id, for Flask-Login (one query, on every page)."""
+    login = db.session.get(
+        LoginSession,
+        session_id,
+        options=[joinedload(LoginSession.customer), joinedload(LoginSession.staff)],
+    )
     if login is None or login.ended_at is not None:
         return None
     principal = login.staff if login.staff_id else login.customer

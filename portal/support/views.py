@@ -41,7 +41,10 @@ def support_badge() -> dict:
     def support_unread() -> int:
         if not current_user.is_authenticated or current_user.is_staff:
             return 0
-        return services.unread_for_customer(current_user.id)
+        # Counted once per request, however many places on the page show it (the title bar, 我的).
+        if not hasattr(request, "support_unread"):
+            request.support_unread = services.unread_for_customer(current_user.id)
+        return request.support_unread
 
     return {"support_unread": support_unread}
 
