@@ -59,6 +59,14 @@ RE_REVIEW_WORKING_DAYS = 1
 # Seniors answer a customer's request for priority (the green channel) within these clock hours.
 GREEN_REQUEST_ANSWER = timedelta(hours=24)
 
+# The clock-hour promises as the pages name them ("within %(hours)s hours"), so a text never says 24 itself.
+PROMISED_HOURS: dict[str, int] = {
+    "appeal": APPEAL_RESPONSE // timedelta(hours=1),
+    "payout": PAYOUT_START // timedelta(hours=1),
+    "support": SUPPORT_ANSWER // timedelta(hours=1),
+    "green_request": GREEN_REQUEST_ANSWER // timedelta(hours=1),
+}
+
 # The official arrangement entered by admins (portal/workdays loads it from the database).
 _days_off: frozenset[date] = frozenset()
 _workdays: frozenset[date] = frozenset()

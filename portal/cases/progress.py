@@ -37,6 +37,8 @@ REVIEW_WAITING: frozenset[CaseState] = frozenset({_S.SUBMITTED, _S.EVIDENCE_RECE
 QUIET_STATES: frozenset[CaseState] = FINAL_STATES | {_S.REJECTED}
 _DECISION_STATES = (_S.APPROVED, _S.REJECTED)
 OTHER_ITEM = "other"
+# The clock-hour promises the texts name (appeal_hours, payout_hours).
+_HOURS = {f"{name}_hours": str(hours) for name, hours in deadlines.PROMISED_HOURS.items()}
 
 
 class NodeStatus(StrEnum):
@@ -136,7 +138,7 @@ _NEXT = {
     TimelineStep.EVIDENCE_RECEIVED: _l("We check that the evidence you sent is complete."),
     TimelineStep.UNDER_REVIEW: _l("A reviewer checks the order, the evidence and who is responsible."),
     TimelineStep.DECISION: _l("Approved, rejected with a reason, or sent to third-party arbitration."),
-    TimelineStep.EXECUTING: _l("The refund starts within 24 hours of approval."),
+    TimelineStep.EXECUTING: _l("The refund starts within %(payout_hours)s hours of approval."),
     TimelineStep.REFUNDED: _l("The money usually arrives within %(low)s–%(high)s working days."),
 }
 _SKIPPED = _l("Not needed for this request.")
@@ -157,7 +159,9 @@ _DEADLINE_LABELS = {
 }
 # What happens when each deadline passes, said next to it.
 _DEADLINE_CONSEQUENCES = {
-    "review": _l("If the review is late, you may appeal; a senior reviewer answers within 24 hours."),
+    "review": _l(
+        "If the review is late, you may appeal; a senior reviewer answers within %(appeal_hours)s hours."
+    ),
     "evidence": _l("If nothing arrives by then, the review goes on with what you sent, and we tell you."),
     "appeal": _l("A senior reviewer answers by then; an approval or rejection of your appeal is final."),
     "arbitration": _l("The arbitrator's outcome is final: it cannot be appealed or asked for again."),
@@ -359,7 +363,8 @@ def _deadline(
         kind, due = "arrival", window[1] if window else None
     if kind is None or due is None:
         return None
-    return Deadline(str(_DEADLINE_LABELS[kind]), due, due < now, str(_DEADLINE_CONSEQUENCES[kind]))
+    consequence = str(_DEADLINE_CONSEQUENCES[kind]) % _HOURS
+    return Deadline(str(_DEADLINE_LABELS[kind]), due, due < now, consequence)
 
 
 def _arrival(
@@ -402,4 +407,5 @@ def _params(case: Any, items: str) -> dict[str, str]:
         "items": items,
         "low": str(low),
         "high": str(high),
+        **_HOURS,
     }

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.guards import customer_required
 from portal.cases import customer_actions as actions
-from portal.cases import more_evidence, polling, progress
+from portal.cases import deadlines, more_evidence, polling, progress
 from portal.cases.dates import local_date, local_datetime, local_deadline
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.services import customer_cases, get_customer_case
@@ -199,7 +199,13 @@ def appeal(case_id: int) -> Response:
     except (StaleDataError, IllegalTransition, IntegrityError):
         # IntegrityError: a new request for the order was opened meanwhile (one open case per order).
         return _changed_meanwhile(case_id)
-    flash(_("Your appeal was sent. A senior reviewer will answer within 24 hours."), "success")
+    flash(
+        _(
+            "Your appeal was sent. A senior reviewer will answer within %(hours)s hours.",
+            hours=deadlines.PROMISED_HOURS["appeal"],
+        ),
+        "success",
+    )
     return redirect_to(url_for("cases.progress", case_id=case_id))
 
 

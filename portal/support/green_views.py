@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from portal.accounts.guards import customer_required, staff_required
 from portal.accounts.roles import SENIOR_ROLES
+from portal.cases import deadlines
 from portal.cases.dates import local_deadline
 from portal.cases.services import get_customer_case
 from portal.clock import utcnow
@@ -46,7 +47,11 @@ def ask_green_channel(case_id: int) -> Response:
             green.ask(case, current_user.id, reason, utcnow())
             db.session.commit()
             flash(
-                _("Your request for priority was sent. A senior reviewer answers within 24 hours."), "success"
+                _(
+                    "Your request for priority was sent. A senior reviewer answers within %(hours)s hours.",
+                    hours=deadlines.PROMISED_HOURS["green_request"],
+                ),
+                "success",
             )
             return redirect_to(url_for("cases.progress", case_id=case.id))
         except green.SupportError as exc:

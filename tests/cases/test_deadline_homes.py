@@ -6,6 +6,7 @@ constant, a policy number's fallback in `.get(key, n)`, or a working-days parame
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,31 @@ def test_the_scan_catches_a_planted_literal(line):
 )
 def test_the_scan_lets_other_numbers_be(line):
     assert deadline_literals(line, "portal/somewhere.py") == []
+
+
+PROMISE = re.compile(r"within (24|48) hours|\b\d+ working days?\b")
+TRANSLATED = {"_", "_l", "gettext", "lazy_gettext", "ngettext"}
+
+
+def _promises_in_python(source: str, path: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and _called_name(node) in TRANSLATED:
+            texts = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            found += [f"{path}:{node.lineno} {text!r}" for text in texts if PROMISE.search(text)]
+    return found
+
+
+def test_pages_name_deadline_lengths_through_parameters():
+    # "within %(hours)s hours" with deadlines.PROMISED_HOURS: a changed length changes every page naming it.
+    found = []
+    for file in sorted((ROOT / "portal/templates").rglob("*.html")):
+        text = file.read_text(encoding="utf-8")
+        found += [f"{file.relative_to(ROOT)}: {m.group(0)!r}" for m in PROMISE.finditer(text)]
+    for folder in SCANNED:
+        for file in sorted((ROOT / folder).rglob("*.py")):
+            path = file.relative_to(ROOT).as_posix()
+            if path not in HOMES and "/migrations/" not in path:
+                found += _promises_in_python(file.read_text(encoding="utf-8"), path)
+    assert found == []
+    assert _promises_in_python('_l("Answered within 24 hours")', "x.py")
