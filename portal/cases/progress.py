@@ -11,10 +11,24 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from portal.cases import deadlines
-from portal.cases.labels import reason_label
+from portal.cases.labels import (
+    AMOUNT_LABELS,
+    DEADLINE_CONSEQUENCES,
+    DEADLINE_LABELS,
+    OTHER_ITEM_LABEL,
+    PARTLY_APPROVED,
+    PARTLY_APPROVED_TEXT,
+    STATE_LABELS,
+    STATE_NOW,
+    STEP_DONE,
+    STEP_LABELS,
+    STEP_NEXT,
+    STEP_SKIPPED,
+    WAYS,
+    WITHDRAWN_TEXT,
+    reason_label,
+)
 from portal.cases.states import (
     CUSTOMER_STEPS,
     FINAL_STATES,
@@ -94,82 +108,6 @@ class Progress:
     overdue: bool
 
 
-STEP_LABELS: Mapping[TimelineStep, Any] = {
-    TimelineStep.SUBMITTED: _l("Submitted"),
-    TimelineStep.EVIDENCE_RECEIVED: _l("Evidence received"),
-    TimelineStep.UNDER_REVIEW: _l("Responsibility review"),
-    TimelineStep.DECISION: _l("Decision"),
-    TimelineStep.EXECUTING: _l("Refund executing"),
-    TimelineStep.REFUNDED: _l("Refunded"),
-}
-STATE_LABELS: Mapping[CaseState, Any] = {
-    _S.SUBMITTED: _l("Submitted"),
-    _S.EVIDENCE_RECEIVED: _l("Evidence received"),
-    _S.UNDER_REVIEW: _l("Responsibility review"),
-    _S.MORE_EVIDENCE: _l("More evidence requested"),
-    _S.APPROVED: _l("Approved"),
-    _S.REJECTED: _l("Rejected"),
-    _S.ARBITRATION: _l("Third-party arbitration"),
-    _S.APPEALED: _l("Appealed"),
-    _S.EXECUTING: _l("Refund executing"),
-    _S.MANUAL: _l("Refund executing"),
-    _S.REFUNDED: _l("Refunded"),
-    _S.WITHDRAWN: _l("Withdrawn"),
-}
-_DONE = {
-    TimelineStep.SUBMITTED: _l("We received your refund request."),
-    TimelineStep.EVIDENCE_RECEIVED: _l("Your evidence was received."),
-    TimelineStep.UNDER_REVIEW: _l("The review is finished."),
-    TimelineStep.EXECUTING: _l("The refund payment was sent."),
-    TimelineStep.REFUNDED: _l("The money went back to your %(route)s."),
-}
-_CURRENT = {
-    _S.SUBMITTED: _l("Your request is waiting for its evidence check."),
-    _S.EVIDENCE_RECEIVED: _l("Your evidence is waiting for a reviewer."),
-    _S.UNDER_REVIEW: _l("A reviewer is checking the order, your evidence and who is responsible."),
-    _S.MORE_EVIDENCE: _l("The reviewer needs more evidence from you: %(items)s."),
-    _S.APPROVED: _l("Approved: %(amount)s will be %(way)s."),
-    _S.REJECTED: _l("Your request was rejected."),
-    _S.ARBITRATION: _l("An independent arbitrator is looking at the case. We will tell you the outcome."),
-    _S.APPEALED: _l("A senior reviewer who took no part in the decision is answering your appeal."),
-    _S.EXECUTING: _l("%(amount)s is on its way back to your %(route)s."),
-}
-_NEXT = {
-    TimelineStep.EVIDENCE_RECEIVED: _l("We check that the evidence you sent is complete."),
-    TimelineStep.UNDER_REVIEW: _l("A reviewer checks the order, the evidence and who is responsible."),
-    TimelineStep.DECISION: _l("Approved, rejected with a reason, or sent to third-party arbitration."),
-    TimelineStep.EXECUTING: _l("The refund starts within %(payout_hours)s hours of approval."),
-    TimelineStep.REFUNDED: _l("The money usually arrives within %(low)s–%(high)s working days."),
-}
-_SKIPPED = _l("Not needed for this request.")
-_PARTLY_APPROVED = _l("Partly approved: %(amount)s will be %(way)s.")
-# How the money goes back: by the original route, or (offline orders) by hand to the customer's account.
-_WAYS = {
-    "online": _l("refunded by the original route"),
-    "offline": _l("transferred to the account you give us"),
-}
-_WITHDRAWN = _l("You withdrew this request. Nothing more will happen to it.")
-_DEADLINE_LABELS = {
-    "review": _l("Decision due by"),
-    "evidence": _l("Please add the evidence by"),
-    "appeal": _l("Answer to your appeal due by"),
-    "arbitration": _l("Arbitration outcome expected by"),
-    "payout": _l("The refund starts by"),
-    "arrival": _l("Expected to arrive by"),
-}
-# What happens when each deadline passes, said next to it.
-_DEADLINE_CONSEQUENCES = {
-    "review": _l(
-        "If the review is late, you may appeal; a senior reviewer answers within %(appeal_hours)s hours."
-    ),
-    "evidence": _l("If nothing arrives by then, the review goes on with what you sent, and we tell you."),
-    "appeal": _l("A senior reviewer answers by then; an approval or rejection of your appeal is final."),
-    "arbitration": _l("The arbitrator's outcome is final: it cannot be appealed or asked for again."),
-    "payout": _l("A refund the payment service cannot start goes to our staff, who pay it by hand."),
-    "arrival": _l("If the money has not arrived by then, tell us on this page and we will check."),
-}
-
-
 def build_progress(
     case: Any,
     events: Sequence[Any],
@@ -222,7 +160,7 @@ def requested_item_labels(case: Any, locale: str) -> list[str]:
     version = db.session.get(PolicyVersion, case.policy_version_id) if case.policy_version_id else None
     texts = policy_texts(version, locale, str(case.order.category), str(case.refund_type))
     return [
-        str(_l("Other (see the reviewer's message)")) if key == OTHER_ITEM else texts.describe(key)
+        str(OTHER_ITEM_LABEL) if key == OTHER_ITEM else texts.describe(key)
         for key in case.requested_items or ()
     ]
 
@@ -257,7 +195,11 @@ def _nodes(
         nodes = [_done(step, times[step], decision, params) for step in reached]
         nodes.append(
             Node(
-                "withdrawn", NodeStatus.CURRENT, str(STATE_LABELS[state]), str(_WITHDRAWN), entered.get(state)
+                "withdrawn",
+                NodeStatus.CURRENT,
+                str(STATE_LABELS[state]),
+                str(WITHDRAWN_TEXT),
+                entered.get(state),
             )
         )
         return nodes
@@ -269,11 +211,11 @@ def _nodes(
             if step in times:
                 nodes.append(_done(step, times[step], decision, params))
             else:
-                nodes.append(Node(step, NodeStatus.SKIPPED, str(STEP_LABELS[step]), str(_SKIPPED)))
+                nodes.append(Node(step, NodeStatus.SKIPPED, str(STEP_LABELS[step]), str(STEP_SKIPPED)))
         elif i == index:
             nodes.append(_current(step, state, times.get(step), decision, params))
         elif state is not _S.REJECTED:  # a rejected request goes no further unless an appeal succeeds
-            nodes.append(Node(step, NodeStatus.NEXT, str(STEP_LABELS[step]), str(_NEXT[step]) % params))
+            nodes.append(Node(step, NodeStatus.NEXT, str(STEP_LABELS[step]), str(STEP_NEXT[step]) % params))
     return nodes
 
 
@@ -281,7 +223,7 @@ def _done(step: TimelineStep, at: datetime, decision: Decision | None, params: M
     if step is TimelineStep.DECISION:
         label, text = _decision_texts(decision, params)
         return Node(step, NodeStatus.DONE, label, text, at)
-    return Node(step, NodeStatus.DONE, str(STEP_LABELS[step]), str(_DONE[step]) % params, at)
+    return Node(step, NodeStatus.DONE, str(STEP_LABELS[step]), str(STEP_DONE[step]) % params, at)
 
 
 def _current(
@@ -295,7 +237,7 @@ def _current(
         label, text = _decision_texts(decision, params)
         return Node(step, NodeStatus.CURRENT, label, text, at)
     shown = customer_state(state)
-    text = str(_CURRENT[shown]) % params
+    text = str(STATE_NOW[shown]) % params
     return Node(step, NodeStatus.CURRENT, str(STATE_LABELS[shown]), text, at)
 
 
@@ -303,10 +245,10 @@ def _decision_texts(decision: Decision | None, params: Mapping[str, str]) -> tup
     if decision is None:
         return str(STEP_LABELS[TimelineStep.DECISION]), ""
     if decision.outcome == "rejected":
-        return str(STATE_LABELS[_S.REJECTED]), str(_CURRENT[_S.REJECTED])
+        return str(STATE_LABELS[_S.REJECTED]), str(STATE_NOW[_S.REJECTED])
     if decision.outcome == "partial":
-        return str(_l("Partly approved")), str(_PARTLY_APPROVED) % params
-    return str(STATE_LABELS[_S.APPROVED]), str(_CURRENT[_S.APPROVED]) % params
+        return str(PARTLY_APPROVED), str(PARTLY_APPROVED_TEXT) % params
+    return str(STATE_LABELS[_S.APPROVED]), str(STATE_NOW[_S.APPROVED]) % params
 
 
 def _decision(case: Any, moves: Sequence[Any]) -> Decision | None:
@@ -363,8 +305,8 @@ def _deadline(
         kind, due = "arrival", window[1] if window else None
     if kind is None or due is None:
         return None
-    consequence = str(_DEADLINE_CONSEQUENCES[kind]) % _HOURS
-    return Deadline(str(_DEADLINE_LABELS[kind]), due, due < now, consequence)
+    consequence = str(DEADLINE_CONSEQUENCES[kind]) % _HOURS
+    return Deadline(str(DEADLINE_LABELS[kind]), due, due < now, consequence)
 
 
 def _arrival(
@@ -391,10 +333,10 @@ def _partial(case: Any) -> bool:
 
 def _amount_label(state: CaseState, case: Any) -> Any:
     if state is _S.REFUNDED:
-        return _l("Refunded amount")
+        return AMOUNT_LABELS["refunded"]
     if case.approved_fen is not None and state not in (_S.REJECTED, _S.WITHDRAWN):
-        return _l("Approved amount")
-    return _l("Requested amount")
+        return AMOUNT_LABELS["approved"]
+    return AMOUNT_LABELS["requested"]
 
 
 def _params(case: Any, items: str) -> dict[str, str]:
@@ -403,7 +345,7 @@ def _params(case: Any, items: str) -> dict[str, str]:
     return {
         "amount": format_fen(_amount(case)),
         "route": str(PAYMENT_ROUTE[route]),
-        "way": str(_WAYS["offline" if route == PaymentRoute.OFFLINE else "online"]),
+        "way": str(WAYS["offline" if route == PaymentRoute.OFFLINE else "online"]),
         "items": items,
         "low": str(low),
         "high": str(high),

@@ -20,6 +20,7 @@ from portal.accounts.guards import customer_required
 from portal.cases import customer_actions as actions
 from portal.cases import deadlines, more_evidence, polling, progress
 from portal.cases.dates import local_date, local_datetime, local_deadline
+from portal.cases.labels import STATE_LABELS
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.services import customer_cases, get_customer_case
 from portal.cases.states import IllegalTransition
@@ -138,7 +139,7 @@ def _label_maps() -> dict:
     return {
         "type_labels": REFUND_TYPE_LABELS,
         "route_labels": PAYMENT_ROUTE,
-        "state_labels": progress.STATE_LABELS,
+        "state_labels": STATE_LABELS,
     }
 
 
