@@ -55,13 +55,25 @@ def init_app(app: Flask) -> None:
             return Response(str(TITLES[500]), 500, mimetype="text/plain")
 
 
+def _not_counted() -> int:
+    """An error page's 联系客服 link leads to the desk but counts no unread answers (one query less for
+    every 404 a browser or a crawler asks for); the page the customer returns to shows the number."""
+    return 0
+
+
 def render_error(code: int, explanation=None):
     """Render the error page (or its fragment) with the right status."""
     hold_bridge_events()  # browsers fetch things they never show (a favicon): keep the APP's news for a page
     mb = current_app.config["MAX_FILE_BYTES"] // (1024 * 1024)
     text = explanation or (EXPLANATIONS[code] % {"mb": mb} if code == 413 else EXPLANATIONS[code])
     response = render(
-        "errors/error.html", "content", status=code, title=TITLES[code], explanation=text, code=code
+        "errors/error.html",
+        "content",
+        status=code,
+        title=TITLES[code],
+        explanation=text,
+        code=code,
+        support_unread=_not_counted,
     )
     if code == 413:
         # htmx does not swap error answers unless told; the upload widget shows this fragment.

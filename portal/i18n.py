@@ -4,7 +4,7 @@ from functools import cache
 
 from babel import support
 from flask import Flask, current_app, g, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from wtforms.i18n import messages_path
 
@@ -15,6 +15,15 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Babel with our locale selector and remember a language chosen by ?lang=."""
     translations = str(app.root_path + "/../translations")
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=translations)
+    # Flask-Babel's template callables find the catalogue anew for every string (a page says ~100); these
+    # find it once per request and language (force_locale still switches: the cache is per locale).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
     @app.before_request
     def remember_requested_language() -> None:
@@ -53,6 +62,18 @@ def current_locale_code() -> str:
     """'zh_CN' or 'en' (Babel spells the Chinese locale zh_Hans_CN)."""
     locale = get_locale()
     return "zh_CN" if locale is not None and locale.language == "zh" else "en"
+
+
+def _catalogue() -> support.NullTranslations:
+    """This request's catalogue in its current language, looked up once per request and language."""
+    babel_state = g.get("_flask_babel")
+    locale = getattr(babel_state, "babel_locale", None)
+    if locale is None:  # the language is not chosen yet: Flask-Babel chooses it
+        return get_translations()
+    found = g.get("_catalogue")
+    if found is None or found[0] is not locale:
+        found = g._catalogue = (locale, get_translations())
+    return found[1]
 
 
 @cache
