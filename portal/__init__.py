@@ -69,13 +69,14 @@ def _refuse_development_values(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from portal.cases.deadlines import PROMISED_HOURS
+    from portal.cases.deadlines import PROMISED_HOURS, PROMISED_WORKING_DAYS
     from portal.money import format_fen
     from portal.policy.labels import reason_message
 
     # The policy engine answers with reason codes; pages say them in the reader's language.
     app.jinja_env.globals.update(money=format_fen, format_fen=format_fen, reason_message=reason_message)
-    app.jinja_env.globals["promised_hours"] = PROMISED_HOURS  # "within %(hours)s hours" on the pages
+    # "within %(hours)s hours", "within %(num)s working days": the lengths are the deadlines module's.
+    app.jinja_env.globals.update(promised_hours=PROMISED_HOURS, promised_working_days=PROMISED_WORKING_DAYS)
     # A naive UTC datetime as a valid <time datetime> (whole seconds; HTML allows at most 3 fraction digits).
     app.jinja_env.filters["iso_utc"] = lambda value: value.strftime("%Y-%m-%dT%H:%M:%SZ")
 

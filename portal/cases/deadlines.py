@@ -66,6 +66,12 @@ PROMISED_HOURS: dict[str, int] = {
     "support": SUPPORT_ANSWER // timedelta(hours=1),
     "green_request": GREEN_REQUEST_ANSWER // timedelta(hours=1),
 }
+# The working-day lengths the pages name (the review's own days come from the policy).
+PROMISED_WORKING_DAYS: dict[str, int] = {
+    "green_channel": GREEN_CHANNEL_REVIEW_WORKING_DAYS,
+    "more_evidence": MORE_EVIDENCE_WORKING_DAYS,
+    "arbitration": ARBITRATION_WORKING_DAYS,
+}
 
 # The official arrangement entered by admins (portal/workdays loads it from the database).
 _days_off: frozenset[date] = frozenset()

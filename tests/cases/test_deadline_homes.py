@@ -176,7 +176,7 @@ def test_the_scan_lets_other_numbers_be(line):
     assert deadline_literals(line, "portal/somewhere.py") == []
 
 
-PROMISE = re.compile(r"within (24|48) hours|\b\d+ working days?\b")
+PROMISE = re.compile(r"within (24|48) hours|\b(\d+|one|two|three) working days?\b")
 TRANSLATED = {"_", "_l", "gettext", "lazy_gettext", "ngettext"}
 
 
