@@ -23,7 +23,8 @@ def test_the_progress_page_offers_priority_and_the_customer_asks_with_a_reason(a
     page = alice.get(f"/cases/{case_id}?lang=en").get_data(as_text=True)
     assert f"/support/cases/{case_id}/green-channel" in page
     form = alice.get(f"/support/cases/{case_id}/green-channel?lang=zh_CN").get_data(as_text=True)
-    assert "1个工作日内完成" in form and "高级审核员将在24小时内答复" in form  # lengths from cases/deadlines.py
+    # The lengths come from portal/cases/deadlines.py.
+    assert "1个工作日内完成" in form and "高级审核员将在24小时内答复" in form
     short = _ask(alice, case_id, "now")
     assert short.status_code == 422 and "why this is urgent" in short.get_data(as_text=True)
     assert _ask(alice, case_id).status_code == 303
