@@ -67,6 +67,8 @@ class OutboxItem(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     enqueued_at: Mapped[datetime | None]
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Not before this time (case news waits to be coalesced, outbox.coalesce); None: at once.
+    send_after: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
 
 

@@ -1,4 +1,5 @@
-"""What a case event means for the customer: an in-app message and an SMS, written with the change."""
+"""What a case event means for the customer: a 站内信 message always, and an SMS or APP push when the policy's
+`phone_news` names the event, written with the change."""
 
 from datetime import datetime
 
@@ -21,6 +22,7 @@ from portal.notifications.preferences import wants_sms
 from portal.notifications.push import queue_push
 from portal.orders.kinds import PaymentRoute
 from portal.orders.labels import PAYMENT_ROUTE
+from portal.policy.publishing import policy_in_force
 
 # An answer to an appeal is told as such: the customer is waiting for that answer, not for a decision.
 _APPEAL_ANSWERS = {
@@ -36,7 +38,8 @@ def subscribe() -> None:
 
 
 def notify_customer(case: RefundCase, event: str) -> None:
-    """Write the inbox message and the SMS outbox row for this event, if the event is one we announce."""
+    """Write the inbox message for this event, if it is one we announce, and the push or SMS outbox row if
+    the policy in force sends this event to the phone."""
     key = text_key(case, event, _previous_state(case))
     if key is None:
         return
@@ -54,6 +57,8 @@ def notify_customer(case: RefundCase, event: str) -> None:
             body=f"{body}\n{detail}" if detail else body,
         )
     )
+    if key not in policy_in_force()[1].phone_news.events:
+        return
     pushed = queue_push(customer, f"case:{key}", params, case_id=case.id) is not None
     if wants_sms(customer, pushed):
         outbox.add_sms(

@@ -1,5 +1,8 @@
 """What each event says, by SMS and in the inbox, in the customer's language; what failures are called.
 
+Titles are what a customer would say, never a staff node's bare name. Which events also reach the phone
+(SMS or APP push) is policy data (`phone_news` in portal/policy/defaults.py); the rest are 站内信 only.
+
 An SMS must fit one message: 70 characters in UCS-2 (Chinese), the signature 【众商卡盟】 and a case
 number (RF + 16 characters) included. So the SMS `body` carries only short parameters (number, due
 date, amount, route, arrival date); the reviewer's own words and reason labels, which may be long, go
@@ -52,7 +55,7 @@ EVENT_TEXTS: dict[str, EventText] = {
         _l("Evidence received"),
         _l("Evidence for refund %(number)s received; review due by %(due)s."),
     ),
-    # 退款%(number)s进入责任方判定，%(due)s前给出结果。
+    # 退款%(number)s正在审核，%(due)s前给出结果。
     "under_review": EventText(
         _l("Your request is being reviewed"),  # customer words, not the node's name
         _l("Refund %(number)s is under review; decision due by %(due)s."),
@@ -94,7 +97,7 @@ EVENT_TEXTS: dict[str, EventText] = {
     ),
     # 退款%(number)s已提交第三方仲裁，结果将通知您。
     "arbitration": EventText(
-        _l("Third-party arbitration"),
+        _l("Sent to third-party arbitration"),
         _l("Refund %(number)s went to third-party arbitration. We will tell you the outcome."),
     ),
     # 已收到退款%(number)s的申诉，%(due)s前答复。
@@ -124,14 +127,14 @@ EVENT_TEXTS: dict[str, EventText] = {
         _l("Your appeal on %(number)s was accepted for a new review, due by %(due)s."),
         _l("%(note)s"),
     ),
-    # 退款%(number)s退款执行中，%(amount)s预计%(arrival)s前到账%(route)s。
+    # 退款%(number)s已发出，%(amount)s预计%(arrival)s前退回%(route)s。
     "executing": EventText(
-        _l("Refund executing"),
-        _l("Refund %(number)s is being paid: %(amount)s to your %(route)s, expected by %(arrival)s."),
+        _l("Your money is on its way"),
+        _l("Refund %(number)s is on its way: %(amount)s to your %(route)s, expected by %(arrival)s."),
     ),
-    # 退款%(number)s已退款，%(amount)s已退回%(route)s。
+    # 退款%(number)s已完成，%(amount)s已退回%(route)s。
     "refunded": EventText(
-        _l("Refunded"),
+        _l("Your money is back"),
         _l("Refund %(number)s is done: %(amount)s was returned to your %(route)s."),
     ),
     # 退款%(number)s将通过线下转账退回，请在退款进度页填写收款账户。

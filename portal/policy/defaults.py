@@ -24,8 +24,40 @@ DEFAULT_RULES: dict[str, Any] = {
     "green_channel_fen": 50000,  # ¥500: high-value cases go first
     "review_working_days": 3,
     "final_decision_closes_type": True,
+    # What reaches the customer's phone (SMS, or a push for APP users); everything else is 站内信 only.
+    "phone_news": {
+        "events": [
+            "submitted",
+            "more_evidence",
+            "approved",
+            "approved_partial",
+            "approved_offline",
+            "approved_partial_offline",
+            "rejected",
+            "executing",
+            "refunded",
+            "payout_account_needed",
+            "appeal_approved",
+            "appeal_approved_offline",
+            "appeal_rejected",
+            "appeal_returned",
+            "support_reply",
+        ],
+        "coalesce_seconds": 120,
+    },
     # The source's numbers are used as they are (see docs/policy.md); these are the ones it does not give.
     "platform_choices": {
+        "phone_news.events": (
+            "The source says only that the result (审核结果) is told by 站内信, SMS or APP push. "
+            "The platform also texts what the customer must know or act on: the request accepted, "
+            "more evidence needed, money sent and arrived, an account needed for an offline refund, "
+            "an appeal or customer service answered; every other step is in the 站内信 and on 退款进度."
+        ),
+        "phone_news.coalesce_seconds": (
+            "The source gives no rule for news that follows quickly (an automatic approval, then the "
+            "payout); SMS and pushes for one case wait 120 seconds, and news within that time replaces "
+            "the unsent message, which then tells the latest state."
+        ),
         "green_channel_fen": (
             "The source names a green channel for high-value orders but no amount; ¥500 puts roughly the "
             "dearest tenth of orders first."

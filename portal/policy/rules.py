@@ -168,6 +168,40 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class PhoneNews:
+    """Which case news reaches the customer's phone (SMS, or an APP push), and how news is coalesced.
+
+    Every other event is told in the 站内信 only. News about one case that follows an unsent earlier one
+    within `coalesce_seconds` replaces it, so one message tells the latest state.
+    """
+
+    events: tuple[str, ...]  # keys of notifications.labels.EVENT_TEXTS
+    coalesce_seconds: int
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> PhoneNews:
+        _no_unknown_keys(d, {"events", "coalesce_seconds"}, "phone_news")
+        events = d.get("events")
+        if not isinstance(events, list) or not all(
+            isinstance(e, str) and e.replace("_", "").isalpha() and e.islower() for e in events
+        ):
+            raise ValueError("phone_news.events must be a list of event keys")
+        if len(set(events)) != len(events):
+            raise ValueError("phone_news.events names an event twice")
+        seconds = _int(d.get("coalesce_seconds"), "phone_news.coalesce_seconds")
+        if not 0 <= seconds <= MAX_COALESCE_SECONDS:
+            raise ValueError(f"phone_news.coalesce_seconds must be between 0 and {MAX_COALESCE_SECONDS}")
+        return cls(events=tuple(events), coalesce_seconds=seconds)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"events": list(self.events), "coalesce_seconds": self.coalesce_seconds}
+
+
+# News held back longer than this would no longer be news.
+MAX_COALESCE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """All refund rules plus the global numbers; what one stored policy version holds."""
 
@@ -176,6 +210,7 @@ class RuleSet:
     # a rule set without them is refused rather than filled in from a second copy here.
     green_channel_fen: int
     review_working_days: int
+    phone_news: PhoneNews
     # After a final decision (third-party arbitration, an answered appeal) no new request of the same type
     # for the same order; after a partial refund only what remains (that is the ledger's, always).
     final_decision_closes_type: bool = True
@@ -211,6 +246,9 @@ class RuleSet:
         days = _days(d["review_working_days"], "review_working_days")
         _no_unknown_keys(d, _RULESET_KEYS, "rules")
         final = _bool(d.get("final_decision_closes_type", True), "final_decision_closes_type")
+        if not isinstance(d["phone_news"], Mapping):
+            raise ValueError("phone_news must be an object")
+        phone_news = PhoneNews.from_dict(d["phone_news"])
         choices = d.get("platform_choices") or {}
         if not isinstance(choices, Mapping) or not all(
             isinstance(k, str) and k and isinstance(v, str) and v.strip() for k, v in choices.items()
@@ -220,6 +258,7 @@ class RuleSet:
             rules=rules,
             green_channel_fen=green,
             review_working_days=days or 0,
+            phone_news=phone_news,
             final_decision_closes_type=final,
             platform_choices=dict(choices),
         )
@@ -231,6 +270,7 @@ class RuleSet:
             "green_channel_fen": self.green_channel_fen,
             "review_working_days": self.review_working_days,
             "final_decision_closes_type": self.final_decision_closes_type,
+            "phone_news": self.phone_news.to_dict(),
             "platform_choices": dict(self.platform_choices),
             "categories": {
                 c.value: {t.value: r.to_dict() for t, r in by_type.items()}
@@ -257,8 +297,9 @@ _RULE_KEYS = {
     "reason_required",
     "open_on_failure",
 }
-_RULESET_NUMBERS = ("green_channel_fen", "review_working_days")
+_RULESET_NUMBERS = ("green_channel_fen", "review_working_days", "phone_news")
 _RULESET_KEYS = {
+    "phone_news",
     "platform_choices",
     "schema",
     "categories",

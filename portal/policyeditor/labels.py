@@ -49,6 +49,9 @@ PARTS = {
     "review_working_days": _l("Review working days"),
     "green_channel_fen": _l("Green-channel amount"),
     "final_decision_closes_type": _l("No new request of the same type after a final decision"),
+    "phone_news": _l("News sent to the phone"),
+    "events": _l("Events"),
+    "coalesce_seconds": _l("Coalescing window (seconds)"),
     "schema": _l("Schema"),
 }
 

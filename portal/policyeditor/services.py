@@ -86,6 +86,9 @@ class GlobalNumbers:
     # Shown, not edited here: what a final decision means for the next request, and the platform's choices.
     final_decision_closes_type: bool = True
     platform_choices: Mapping[str, str] = field(default_factory=dict)
+    # Shown, not edited here: which events reach the phone (SMS or push), and the coalescing window.
+    phone_events: tuple[str, ...] = ()
+    coalesce_seconds: int = 0
 
 
 # ---------------------------------------------------------------- versions
@@ -349,6 +352,8 @@ def global_numbers(version: PolicyVersion) -> GlobalNumbers:
         review_working_days=rules["review_working_days"],
         final_decision_closes_type=rules.get("final_decision_closes_type", True),
         platform_choices=rules.get("platform_choices") or {},
+        phone_events=tuple((rules.get("phone_news") or {}).get("events") or ()),
+        coalesce_seconds=(rules.get("phone_news") or {}).get("coalesce_seconds") or 0,
     )
 
 

@@ -8,6 +8,7 @@ from portal.accounts.guards import staff_required
 from portal.accounts.models import StaffUser
 from portal.accounts.roles import EDITOR_ROLES
 from portal.extensions import db
+from portal.notifications.labels import EVENT_TEXTS
 from portal.orders.kinds import Usage
 from portal.policy.kinds import RefundType
 from portal.policy.labels import REFUND_TYPE_LABELS
@@ -178,6 +179,8 @@ def general(version_id: int):
             form=form,
             langs=LANGS,
             rules_error=str(exc),
+            general=services.global_numbers(policy),
+            event_texts=EVENT_TEXTS,
         )
     db.session.commit()
     flash(gettext("Draft saved."), "success")
@@ -194,6 +197,8 @@ def _general_page(policy, form, status: int = 200, rules_error: str = ""):
         form=form,
         langs=LANGS,
         rules_error=rules_error,
+        general=services.global_numbers(policy),
+        event_texts=EVENT_TEXTS,
     )
 
 

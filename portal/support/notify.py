@@ -1,4 +1,5 @@
-"""Telling the customer that customer service answered: 站内信 always, APP push or SMS by preference."""
+"""Telling the customer that customer service answered: 站内信 always; APP push or SMS by preference, when the
+policy's `phone_news` names the event."""
 
 from flask_babel import force_locale
 
@@ -8,6 +9,7 @@ from portal.notifications.labels import EVENT_TEXTS, sms_params
 from portal.notifications.models import InboxMessage
 from portal.notifications.preferences import wants_sms
 from portal.notifications.push import queue_push
+from portal.policy.publishing import policy_in_force
 from portal.support.labels import INBOX
 from portal.support.models import Conversation
 
@@ -26,6 +28,8 @@ def tell_customer_answered(conversation: Conversation) -> None:
             customer_id=customer.id, case_id=conversation.case_id, event=EVENT, title=title, body=body
         )
     )
+    if EVENT not in policy_in_force()[1].phone_news.events:
+        return
     template = f"case:{EVENT}"
     pushed = queue_push(customer, template, params, case_id=conversation.case_id) is not None
     if wants_sms(customer, pushed):

@@ -74,7 +74,14 @@ def test_every_step_is_announced_in_the_customers_language(app, world):
     partial = _messages(case_id)[3]
     assert partial.title == "Refund partly approved"
     assert f"Refund {case.number} partly approved: ¥" in partial.body and "You asked for ¥" in partial.body
-    executing = _sms(case_id)[4]
+    # The phone gets what the customer must know or act on; every step is in the 站内信 (policy phone_news).
+    assert [o.template for o in _sms(case_id)] == [
+        "case:submitted",
+        "case:approved_partial",
+        "case:executing",
+        "case:refunded",
+    ]
+    executing = _sms(case_id)[2]
     assert set(executing.params) == {"number", "due", "amount", "route", "arrival"}
     assert executing.params["route"] in {"Alipay", "WeChat Pay", "Bank card", "Offline transfer"}
     assert executing.locale == "en"

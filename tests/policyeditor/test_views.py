@@ -303,3 +303,14 @@ def test_customers_never_see_a_draft(app, client, drafts):
     client.post(f"/staff/policy/versions/{drafts['draft']}/publish", data={})
     page = customer.get(f"/orders/{_game_card_order_id(app)}/refund?refund_type=not_received&lang=en")
     assert "Draft-only hint" in page.get_data(as_text=True)
+
+
+def test_the_general_page_shows_which_news_reaches_the_phone(app, client, drafts):
+    sign_in_staff(client, app, "editor")
+    page = client.get(f"/staff/policy/versions/{drafts['published']}/general?lang=en").get_data(as_text=True)
+    assert "News sent to the phone (SMS, or an APP push)" in page
+    assert "within 120 seconds replaces it" in page
+    assert "Refund request received <code>submitted</code>" in page
+    assert "<code>evidence_received</code>" not in page  # 站内信 only
+    zh = client.get(f"/staff/policy/versions/{drafts['published']}/general?lang=zh_CN").get_data(as_text=True)
+    assert "发送到手机的通知（短信或APP推送）" in zh and "退款申请已提交 <code>submitted</code>" in zh
