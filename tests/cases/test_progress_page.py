@@ -244,9 +244,8 @@ def test_withdraw_plain_form_redirects_and_announces(client, customer, app):
             m.event for m in db.session.scalars(select(InboxMessage).where(InboxMessage.case_id == case_id))
         ]
         assert events == ["submitted", "withdrawn"]
-        assert (
-            db.session.scalar(select(OutboxItem).where(OutboxItem.template == "case:withdrawn")) is not None
-        )
+        # The customer withdrew it themselves: told in the 站内信, not by SMS (policy phone_news).
+        assert db.session.scalar(select(OutboxItem).where(OutboxItem.template == "case:withdrawn")) is None
 
 
 def test_withdraw_with_htmx_redirects_the_whole_page(client, customer):
@@ -372,8 +371,10 @@ def test_late_review_may_be_appealed_quietly_through_intake(client, customer, ap
         assert case.state == S.APPEALED
         moves = db.session.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case_id)).all()
         assert moves[-4:-1] == ["intake_for_appeal", "intake_for_appeal", "appealed"]
-        told = db.session.scalars(select(OutboxItem.template).where(OutboxItem.case_id == case_id)).all()
-        assert told == ["case:submitted", "case:appealed"]  # the intake hops are not announced
+        told = db.session.scalars(select(InboxMessage.event).where(InboxMessage.case_id == case_id)).all()
+        assert told == ["submitted", "appealed"]  # the intake hops are not announced
+        texted = db.session.scalars(select(OutboxItem.template).where(OutboxItem.case_id == case_id)).all()
+        assert texted == ["case:submitted"]  # an appeal received is 站内信 news; its answer goes by SMS
 
 
 def test_added_evidence_keeps_to_the_kinds_the_policy_accepts_for_the_item(client, customer, app):
