@@ -169,13 +169,16 @@ def session_expired(login: LoginSession, last_seen: datetime | None, now: dateti
     return last_seen is not None and now - last_seen > timedelta(seconds=settings["SESSION_IDLE_SECONDS"])
 
 
+@cache
+def _with_person() -> tuple:
+    """Loader options for the person, built once (on first use: the mappers must be complete); they cost
+    more to build than the lookup itself, and it runs on every page."""
+    return (joinedload(LoginSession.customer), joinedload(LoginSession.staff))
+
+
 def load_principal(session_id: str) -> Customer | StaffUser | None:
     """The person behind a live session id, for Flask-Login (one query, on every page)."""
-    login = db.session.get(
-        LoginSession,
-        session_id,
-        options=[joinedload(LoginSession.customer), joinedload(LoginSession.staff)],
-    )
+    login = db.session.get(LoginSession, session_id, options=_with_person())
     if login is None or login.ended_at is not None:
         return None
     principal = login.staff if login.staff_id else login.customer

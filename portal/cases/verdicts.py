@@ -4,7 +4,7 @@ one query for open cases and one for final decisions."""
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.cases.models import RefundCase
 from portal.cases.services import finally_decided_types
@@ -14,16 +14,17 @@ from portal.policy import engine
 from portal.policy.facts import order_facts
 from portal.policy.rules import RuleSet
 
+# 我的订单 asks it on every visit: the statement is built once.
+_OPEN_CASES = select(RefundCase.order_id, RefundCase.id).where(
+    RefundCase.order_id.in_(bindparam("order_ids", expanding=True)), RefundCase.is_open.is_(True)
+)
+
 
 def open_cases_by_order(order_ids: Sequence[int]) -> dict[int, int]:
     """order id → id of its open case, for the given orders, in one query."""
     if not order_ids:
         return {}
-    rows = db.session.execute(
-        select(RefundCase.order_id, RefundCase.id).where(
-            RefundCase.order_id.in_(order_ids), RefundCase.is_open.is_(True)
-        )
-    )
+    rows = db.session.execute(_OPEN_CASES, {"order_ids": list(order_ids)})
     return {order_id: case_id for order_id, case_id in rows}
 
 

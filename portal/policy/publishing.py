@@ -12,15 +12,18 @@ from portal.policy.models import PolicyVersion
 from portal.policy.rules import RuleSet
 from portal.policy.texts import PolicyTexts, policy_texts
 
+# Statements asked on every page are built once (building one costs about as much as running it).
+_PUBLISHED = (
+    select(PolicyVersion)
+    .where(PolicyVersion.status == "published")
+    .order_by(PolicyVersion.published_at.desc(), PolicyVersion.id.desc())
+    .limit(1)
+)
+
 
 def published_version() -> PolicyVersion | None:
     """The policy customers see now: the latest published version."""
-    return db.session.scalar(
-        select(PolicyVersion)
-        .where(PolicyVersion.status == "published")
-        .order_by(PolicyVersion.published_at.desc(), PolicyVersion.id.desc())
-        .limit(1)
-    )
+    return db.session.scalar(_PUBLISHED)
 
 
 def policy_in_force() -> tuple[PolicyVersion | None, RuleSet]:
