@@ -45,7 +45,13 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="rc-pages-"))
     redis_proc, redis_url = (None, args.redis) if args.redis else start_redis(workdir)
     database = normalise_database_url(args.database or f"sqlite:///{workdir / 'bench.db'}")
-    env = {**os.environ, "DATABASE_URL": database, "REDIS_URL": redis_url, "REFUND_SECRET_KEY": SECRET}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "REDIS_URL": redis_url,
+        "REFUND_SECRET_KEY": SECRET,
+        "REFUND_DEV_PAGES": "true",  # a development start (development secrets), as progress_poll.py
+    }
     env["PYTHONPATH"] = str(ROOT.parent)
     results: dict[str, tuple[float, float]] = {}
     try:
