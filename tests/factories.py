@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import Customer, StaffRole, StaffUser
 from portal.accounts.services import open_session
+from portal.cases import partial_appeal
 from portal.cases.models import RefundCase
 from portal.cases.services import CaseRequest, assess_order, move, submit_case
 from portal.cases.states import Actor, CaseState
@@ -28,8 +29,11 @@ from portal.evidence.storage import LocalStorage
 from portal.extensions import db
 from portal.orders.kinds import Category, DeliveryStatus, Fulfilment, PaymentRoute, Usage
 from portal.orders.models import Order, Product
+from portal.payouts import services as payouts
 from portal.payouts.models import Payout
+from portal.payouts.states import SuccessSource
 from portal.policy.kinds import RefundType
+from portal.staff import services as staff_services
 from tests.samples import jpeg
 
 # A 1×1 PNG: real image bytes for the evidence viewer.
@@ -360,6 +364,26 @@ def approved_payout(
     order = make_order(route, paid_fen)
     case = make_case(order, amount_fen)
     return approve(case, amount_fen).id
+
+
+def settle(payout: Payout) -> None:
+    """The gateway's word that the payout's money went back (order's refunded total raised), committed."""
+    payouts.apply_success(payouts.lock_payout(payout.id), SuccessSource.QUERY, "REF")
+    db.session.commit()
+
+
+def partly_approve(case: RefundCase, amount_fen: int, by: str = "reviewer") -> Payout:
+    """A reviewer approves `amount_fen` of what was asked (through the staff service); returns its payout."""
+    approval = staff_services.Approval(amount_fen, "Part.")
+    decided = staff_services.approve(case, case.version, staff(by), approval)
+    return db.session.scalar(select(Payout).where(Payout.case_id == decided.id))
+
+
+def appeal_partial(case: RefundCase, text: str = "I want the rest back.") -> RefundCase:
+    """The customer appeals the case's partial approval (as the 申诉 form does); the appeal, committed."""
+    appeal = partial_appeal.open_appeal(case, case.customer_id, text, utcnow())
+    db.session.commit()
+    return appeal
 
 
 # --- Reading back ---

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from portal.cases import deadlines, progress, risk
+from portal.cases import deadlines, partial_appeal, progress, risk
 from portal.cases.models import CaseEvent, RefundCase
 from portal.cases.services import move, open_case_for
 from portal.cases.states import WITHDRAWABLE_STATES, Actor, CaseState
@@ -45,13 +45,23 @@ def case_events(case_id: int) -> list[CaseEvent]:
 
 def allowed_actions(case: RefundCase, now: datetime) -> frozenset[Action]:
     """What the customer may do on the case now (reads its log and the order's other requests)."""
-    return permitted(case, case_events(case.id), now, newer_case_open(case))
+    return permitted(case, case_events(case.id), now, newer_case_open(case), partly_appealable(case))
+
+
+def partly_appealable(case: RefundCase) -> bool:
+    """Whether the customer may appeal the case's partial approval now (no query unless it was partial)."""
+    return partial_appeal.partly_approved(case) and partial_appeal.may_appeal(case)
 
 
 def permitted(
-    case: Any, events: Sequence[Any], now: datetime, newer_case_open: bool = False
+    case: Any,
+    events: Sequence[Any],
+    now: datetime,
+    newer_case_open: bool = False,
+    partly_appealable: bool = False,
 ) -> frozenset[Action]:
-    """What the customer may do now: add evidence when asked, appeal when rejected or late, withdraw.
+    """What the customer may do now: add evidence when asked, appeal when rejected, late or partly approved
+    (`partly_appealable`, see cases.partial_appeal.may_appeal), withdraw.
 
     `events` is the case's log, oldest first. A rejected case whose order already has a newer open request
     cannot be appealed: one open case per order.
@@ -63,7 +73,7 @@ def permitted(
     if state is CaseState.MORE_EVIDENCE:
         actions.add(Action.ADD_EVIDENCE)
     appealable = state is CaseState.REJECTED and _rejection_appealable(events) and not newer_case_open
-    if progress.review_overdue(case, now) or appealable:
+    if progress.review_overdue(case, now) or appealable or partly_appealable:
         actions.add(Action.APPEAL)
     return frozenset(actions)
 
@@ -87,12 +97,19 @@ def withdraw(case: RefundCase, customer_id: int, reason: str) -> None:
     move(case, CaseState.WITHDRAWN, Actor.CUSTOMER, customer_id, reason=reason)
 
 
-def appeal(case: RefundCase, customer_id: int, text: str, now: datetime) -> None:
-    """申诉: against a rejection, or because the review is late; routed to a senior reviewer."""
+def appeal(case: RefundCase, customer_id: int, text: str, now: datetime) -> RefundCase:
+    """申诉: against a rejection, or because the review is late; routed to a senior reviewer.
+
+    Against a partial approval, the appeal is a linked case for the part not granted (cases.partial_appeal;
+    raises NotAppealable). Returns the case that carries the appeal.
+    """
+    if partial_appeal.partly_approved(case):
+        return partial_appeal.open_appeal(case, customer_id, text, now)
     late = progress.review_overdue(case, now)
     _into_review_for_appeal(case)
     grounds = "late_review" if late else "disagree"
     move(case, CaseState.APPEALED, Actor.CUSTOMER, customer_id, reason=text, data={"grounds": grounds})
+    return case
 
 
 def _into_review_for_appeal(case: RefundCase) -> None:

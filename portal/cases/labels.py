@@ -63,6 +63,8 @@ STEP_NEXT = {
     TimelineStep.REFUNDED: _l("The money usually arrives within %(low)s–%(high)s working days."),
 }
 STEP_SKIPPED = _l("Not needed for this request.")
+# An appeal against a partial approval starts at the decision: the steps before were the request's.
+STEP_DONE_IN_APPEALED = _l("Done in the partly approved request this appeal is about.")
 PARTLY_APPROVED_TEXT = _l("Partly approved: %(amount)s will be %(way)s.")
 # How the money goes back: by the original route, or (offline orders) by hand to the customer's account.
 WAYS = {

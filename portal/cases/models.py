@@ -33,13 +33,14 @@ class RefundDraft(db.Model):
 class RefundCase(db.Model):
     __tablename__ = "refund_cases"
     __table_args__ = (
-        # One open case per order, enforced by the database on both SQLite and PostgreSQL.
+        # One open case per order, enforced by the database on both SQLite and PostgreSQL; an appeal
+        # against a partial approval (appeal_of_id) is the one linked exception, at most one per case.
         Index(
             "uq_refund_cases_open_order",
             "order_id",
             unique=True,
-            sqlite_where=db.text("is_open"),
-            postgresql_where=db.text("is_open"),
+            sqlite_where=db.text("is_open AND appeal_of_id IS NULL"),
+            postgresql_where=db.text("is_open AND appeal_of_id IS NULL"),
         ),
         Index("ix_refund_cases_customer_created", "customer_id", "created_at"),
         Index("ix_refund_cases_queue", "is_open", "green_channel", "review_due_at"),
@@ -74,6 +75,9 @@ class RefundCase(db.Model):
     decided_at: Mapped[datetime | None]
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     requested_items: Mapped[list] = mapped_column(JsonData, default=list)
+    # An appeal against a partial approval is a case of its own for the part not granted: this is the
+    # partly approved case it appeals (unique: one appeal per case). See docs/lifecycle.md.
+    appeal_of_id: Mapped[int | None] = mapped_column(ForeignKey("refund_cases.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Bumped on every change: the progress page's ETag, and optimistic locking for decisions.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -83,6 +87,7 @@ class RefundCase(db.Model):
 
     order = relationship("Order")
     customer = relationship("Customer")
+    appeal_of = relationship("RefundCase", remote_side=[id], foreign_keys=[appeal_of_id])
     events: Mapped[list["CaseEvent"]] = relationship(
         back_populates="case", order_by="CaseEvent.seq", viewonly=True
     )

@@ -22,6 +22,7 @@ from portal.cases.labels import (
     STATE_LABELS,
     STATE_NOW,
     STEP_DONE,
+    STEP_DONE_IN_APPEALED,
     STEP_LABELS,
     STEP_NEXT,
     STEP_SKIPPED,
@@ -128,7 +129,7 @@ def build_progress(
     overdue = review_overdue(case, now)
     return Progress(
         state=customer_state(state),
-        nodes=tuple(_nodes(state, moves, entered, decision, params)),
+        nodes=tuple(_nodes(state, moves, entered, decision, params, case.appeal_of_id is not None)),
         deadline=_deadline(case, state, entered, now),
         decision=decision,
         amount_fen=_amount(case),
@@ -188,6 +189,7 @@ def _nodes(
     entered: Mapping[CaseState, datetime],
     decision: Decision | None,
     params: Mapping[str, str],
+    linked_appeal: bool = False,
 ) -> list[Node]:
     times = _step_times(moves)
     if state is _S.WITHDRAWN:
@@ -210,6 +212,8 @@ def _nodes(
         if i < index or state is _S.REFUNDED:
             if step in times:
                 nodes.append(_done(step, times[step], decision, params))
+            elif linked_appeal and i < CUSTOMER_STEPS.index(TimelineStep.DECISION):
+                nodes.append(Node(step, NodeStatus.DONE, str(STEP_LABELS[step]), str(STEP_DONE_IN_APPEALED)))
             else:
                 nodes.append(Node(step, NodeStatus.SKIPPED, str(STEP_LABELS[step]), str(STEP_SKIPPED)))
         elif i == index:

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.guards import customer_required
 from portal.cases import customer_actions as actions
-from portal.cases import deadlines, more_evidence, polling, progress
+from portal.cases import deadlines, more_evidence, partial_appeal, polling, progress
 from portal.cases.dates import local_date, local_datetime, local_deadline
 from portal.cases.labels import STATE_LABELS
 from portal.cases.models import CaseEvent, RefundCase
@@ -93,7 +93,9 @@ def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = 
     now, locale = utcnow(), current_locale_code()
     events = actions.case_events(case.id)
     labels = progress.requested_item_labels(case, locale) if case.requested_items else []
-    allowed = actions.permitted(case, events, now, actions.newer_case_open(case))
+    allowed = actions.permitted(
+        case, events, now, actions.newer_case_open(case), actions.partly_appealable(case)
+    )
     view = progress.build_progress(case, events, now, labels, allowed)
     stamp = polling.etag_for(case.id, case, now, locale)
     return render(
@@ -111,6 +113,7 @@ def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = 
         errors=errors or {},
         form=form or {},
         Action=actions.Action,
+        appeal_case=partial_appeal.appeal_against(case.id) if partial_appeal.partly_approved(case) else None,
         **_label_maps(),
     )
 
@@ -182,8 +185,11 @@ def withdraw(case_id: int) -> Response:
 @bp.post("/cases/<int:case_id>/appeal")
 @customer_required
 def appeal(case_id: int) -> Response:
-    """申诉: disagree with a rejection, or complain that the review is late; a senior answers in 24 hours."""
+    """申诉: disagree with a rejection or a partial approval, or complain that the review is late; a senior
+    answers in 24 hours. A repeat of an appeal against a partial approval lands on that appeal's page."""
     case = _own_case_or_404(case_id)
+    if (lodged := partial_appeal.appeal_against(case.id)) is not None:
+        return redirect_to(url_for("cases.progress", case_id=lodged.id))
     if actions.Action.APPEAL not in _allowed(case):
         return _changed_meanwhile(case_id)
     text = (request.form.get("reason") or "").strip()
@@ -195,10 +201,14 @@ def appeal(case_id: int) -> Response:
         )
         return _render_progress(case, status=422, errors={"reason": message}, form={"reason": text})
     try:
-        actions.appeal(case, current_user.id, text, utcnow())
+        appealed = actions.appeal(case, current_user.id, text, utcnow())
         db.session.commit()
-    except (StaleDataError, IllegalTransition, IntegrityError):
-        # IntegrityError: a new request for the order was opened meanwhile (one open case per order).
+    except (StaleDataError, IllegalTransition, IntegrityError, partial_appeal.NotAppealable):
+        # IntegrityError: a new request for the order was opened meanwhile (one open case per order), or
+        # the same appeal was sent twice at once (one appeal per case: the repeat lands on it).
+        db.session.rollback()
+        if (lodged := partial_appeal.appeal_against(case_id)) is not None:
+            return redirect_to(url_for("cases.progress", case_id=lodged.id))
         return _changed_meanwhile(case_id)
     flash(
         _(
@@ -207,7 +217,7 @@ def appeal(case_id: int) -> Response:
         ),
         "success",
     )
-    return redirect_to(url_for("cases.progress", case_id=case_id))
+    return redirect_to(url_for("cases.progress", case_id=appealed.id))
 
 
 @bp.post("/cases/<int:case_id>/evidence")

@@ -102,7 +102,8 @@ def event_params(case: RefundCase, locale: str, now: datetime) -> dict[str, str]
     amount = case.approved_fen if case.approved_fen is not None else case.requested_fen
     _, latest = deadlines.arrival_window(now, route)
     return {
-        "number": case.number,
+        # An appeal against a partial approval is told under the request the customer knows.
+        "number": (case.appeal_of or case).number,
         "due": local_deadline(due, locale) if due else "",
         "amount": format_fen(amount),
         "requested": format_fen(case.requested_fen),

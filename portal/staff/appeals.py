@@ -2,7 +2,8 @@
 
 An appeal goes to a senior reviewer who took no part in the decision appealed against (neither
 the one who decided nor the one the case was assigned to), the least loaded one first. It must
-be answered within 24 hours (deadlines.appeal_due).
+be answered within 24 hours (deadlines.appeal_due). An appeal against a partial approval is a case
+of its own (cases.partial_appeal): the people behind the partly approved case are the ones left out.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def on_case_moved(move: CaseMove) -> None:
 
 def route_appeal(case: RefundCase, now: datetime) -> StaffUser | None:
     """Assign a just-appealed case to an eligible senior and set the 24-hour deadline (caller commits)."""
-    excluded = sorted({i for i in (case.decided_by_id, case.assigned_to_id) if i is not None})
+    decided = [case, case.appeal_of] if case.appeal_of_id is not None else [case]
+    excluded = sorted({i for c in decided for i in (c.decided_by_id, c.assigned_to_id) if i is not None})
     senior = pick_senior(excluded)
     case.assigned_to_id = senior.id if senior else None
     case.step_due_at = deadlines.appeal_due(now)

@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import StaffRole, StaffUser
 from portal.accounts.roles import REVIEW_ROLES, SENIOR_ROLES
-from portal.cases import deadlines, states
+from portal.cases import deadlines, partial_appeal, states
 from portal.cases.auditlog import append_event
 from portal.cases.labels import REJECT_REASONS
 from portal.cases.models import RefundCase
@@ -67,7 +67,10 @@ class EvidenceRequest:
 def decision_cap(case: RefundCase) -> int:
     """The most a decision may approve: what the customer asked for, within what the order can still give
     back (its ledger, this case's own claim left out). Payout scheduling checks it again under the order's
-    row lock, so a race cannot take the order past what was paid."""
+    row lock, so a race cannot take the order past what was paid. An appeal against a partial approval is
+    also held to what the rule still grants on the order (cases.partial_appeal.grantable_fen)."""
+    if case.appeal_of_id is not None:
+        return partial_appeal.grantable_fen(case)
     return max(0, min(case.requested_fen, order_ledger(case.order, excluding_case_id=case.id).remaining_fen))
 
 
@@ -132,7 +135,9 @@ def available_actions(case: RefundCase, staff: StaffUser) -> frozenset[str]:
         if not case.green_channel:
             actions.add("green_channel")
     elif state is CaseState.APPEALED:
-        actions |= {"approve", "reject", "return_to_review"}
+        actions |= {"approve", "reject"}
+        if case.appeal_of_id is None:  # an appeal against a partial approval is answered, not re-reviewed
+            actions.add("return_to_review")
     elif state is CaseState.ARBITRATION:
         actions.add("arbitration_outcome")
     if state in (*INTAKE_STATES, CaseState.UNDER_REVIEW, *SENIOR_STATES) and case.assigned_to_id != staff.id:
@@ -383,7 +388,7 @@ def return_to_review(case: RefundCase, version: int, staff: StaffUser, note: str
 
     def change() -> None:
         check_may_act(case, staff)
-        if CaseState(case.state) is not CaseState.APPEALED:
+        if CaseState(case.state) is not CaseState.APPEALED or case.appeal_of_id is not None:
             raise DecisionError("not_allowed")
         now = utcnow()
         case.assigned_to_id = None

@@ -30,6 +30,7 @@ def _case(state, **extra):
         "decided_at": None,
         "decision_reason_code": None,
         "requested_items": [],
+        "appeal_of_id": None,
         "order": SimpleNamespace(payment_route="alipay"),
         **extra,
     }
@@ -161,3 +162,18 @@ def test_withdrawn_ends_the_timeline():
     p = build_progress(_case("withdrawn"), _moves("submitted", "withdrawn"), T0 + timedelta(hours=2))
     assert statuses(p) == [("submitted", "done"), ("withdrawn", "current")]
     assert p.actions == frozenset() and not p.live
+
+
+def test_an_appeal_against_a_partial_approval_starts_at_the_decision():
+    """Its earlier steps were the partly approved request's: done there, not skipped."""
+    opened = {"at": T0, "from_state": None, "to_state": "appealed", "reason": "", "data": {}}
+    events = [SimpleNamespace(**opened, action="appealed")]
+    p = build_progress(_case("appealed", appeal_of_id=7), events, T0 + timedelta(hours=1))
+    assert statuses(p)[:4] == [
+        ("submitted", "done"),
+        ("evidence_received", "done"),
+        ("under_review", "done"),
+        ("decision", "current"),
+    ]
+    assert "partly approved request" in p.nodes[0].explanation
+    assert p.deadline is not None and p.deadline.label == "Answer to your appeal due by"

@@ -272,7 +272,10 @@ class OrderWorld:
         )
         # Never more than the rules grant on the order in all (what went back before counts too).
         assert self.before + granted <= max(self.grant, self.before)
-        assert sum(1 for c in cases if c.is_open) <= 1
+        # One open request per order; an appeal against a partial approval is the one linked exception.
+        assert sum(1 for c in cases if c.is_open and c.appeal_of_id is None) <= 1
+        linked = [c.appeal_of_id for c in cases if c.appeal_of_id is not None]
+        assert len(linked) == len(set(linked))  # one appeal per case
 
 
 @settings(
