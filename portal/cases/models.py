@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from portal.cases.states import CaseState
 from portal.clock import utcnow
@@ -87,7 +87,10 @@ class RefundCase(db.Model):
 
     order = relationship("Order")
     customer = relationship("Customer")
-    appeal_of = relationship("RefundCase", remote_side=[id], foreign_keys=[appeal_of_id])
+    # The partly approved case this one appeals, and (the other way) the appeal lodged against this one.
+    appeal_of = relationship(
+        "RefundCase", remote_side=[id], foreign_keys=[appeal_of_id], backref=backref("appeal", uselist=False)
+    )
     events: Mapped[list["CaseEvent"]] = relationship(
         back_populates="case", order_by="CaseEvent.seq", viewonly=True
     )

@@ -11,8 +11,10 @@ from portal.cases.services import assess_order
 from portal.cases.states import CaseState
 from portal.extensions import db
 from portal.notifications.models import InboxMessage
+from portal.orders.kinds import Fulfilment, Usage
 from portal.orders.models import Order
 from portal.payouts.models import Payout
+from portal.policy.kinds import RefundType
 from portal.staff import services
 from tests.factories import (
     appeal_partial,
@@ -157,3 +159,35 @@ def test_a_partial_answer_to_an_appeal_cannot_be_appealed_again(partial):
     services.approve(appeal, appeal.version, staff("senior"), services.Approval(1000))
     assert not partial_appeal.may_appeal(_fresh(RefundCase, appeal.id))
     assert not partial_appeal.may_appeal(_fresh(RefundCase, partial.id))
+
+
+def test_the_rule_s_grant_in_all_bounds_the_answer_too(world):
+    """A used item's rule grants a share of the order once: what a later request took of it is not granted
+    again on appeal, although the ledger (what was paid) still has room."""
+    order = new_order(demo_customer().id, sku="GI-GEMS-6480")
+    order.usage, order.used_permille, order.fulfilment = Usage.USED, 1000, Fulfilment.CREDITED
+    db.session.commit()
+    refund_type = next(t for t in RefundType if assess_order(order, t).eligible)
+    grant = assess_order(order, refund_type).suggested_fen
+    assert 0 < grant < order.amount_fen
+    first = open_case(order, refund_type=refund_type, amount_fen=grant)
+    settle(partly_approve(first, grant // 3))
+    later = open_case(_fresh(Order, order.id), refund_type=refund_type)  # the rest of the grant
+    settle(approve(later))
+    appeal = appeal_partial(_fresh(RefundCase, first.id))
+    assert appeal.requested_fen == grant - grant // 3
+    assert partial_appeal.grantable_fen(appeal) == 0 < _fresh(Order, order.id).amount_fen - grant
+    assert services.decision_cap(appeal) == 0
+    with pytest.raises(services.DecisionError):
+        services.approve(appeal, appeal.version, staff("senior"), services.Approval(1))
+    assert _paid_back(order.id) == grant
+
+
+def test_the_staff_pages_link_the_appeal_and_the_partly_approved_case(partial, staff_client):
+    appeal = appeal_partial(partial)
+    senior = staff_client("senior")
+    page = senior.get(f"/staff/cases/{appeal.id}?lang=en").text
+    assert f'href="/staff/cases/{partial.id}"' in page and "partly approved: ¥30.00 of ¥75.00" in page
+    assert "Send back…" not in page
+    original = senior.get(f"/staff/cases/{partial.id}?lang=en").text
+    assert f'href="/staff/cases/{appeal.id}"' in original and "for the ¥45.00 not granted" in original
