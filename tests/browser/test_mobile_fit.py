@@ -15,7 +15,14 @@ from portal.extensions import db
 from portal.orders.models import Order
 from tests.browser.conftest import save_screenshot, sign_in_by_sms
 from tests.browser.test_smoke import serious_violations
-from tests.factories import advance, open_case_for
+from tests.factories import (
+    advance,
+    appeal_partial,
+    new_order,
+    open_case,
+    open_case_for,
+    partly_approve,
+)
 
 pytestmark = pytest.mark.browser
 WIDTHS = (320, 360, 414)
@@ -70,6 +77,13 @@ def customer_pages(live_server, page) -> dict[str, str]:
         orders = db.session.scalars(mine).all()
         qcoin = next(o.id for o in orders if "Q币" in o.product_title and not o.refunded_fen)
         refunded = next(o.id for o in orders if o.refunded_fen and o.refunded_fen >= o.amount_fen)
+        # Partly approved: one that may be appealed for the rest, one whose appeal is being answered.
+        partial = open_case(new_order(customer_id))
+        partly_approve(partial, 3000)
+        appealed = open_case(new_order(customer_id))
+        partly_approve(appealed, 3000)
+        appeal = appeal_partial(appealed)
+        partial_id, appealed_id, appeal_id = partial.id, appealed.id, appeal.id
         db.session.remove()
     # A draft, made the way a customer makes it: type, then reason.
     page.goto(f"/orders/{qcoin}/refund")
@@ -89,6 +103,9 @@ def customer_pages(live_server, page) -> dict[str, str]:
         "wizard-review": f"/orders/{qcoin}/refund/review",
         "records": "/refunds",
         "progress": f"/cases/{case_id}",
+        "progress-partly-approved": f"/cases/{partial_id}",
+        "progress-appealed-in-part": f"/cases/{appealed_id}",
+        "progress-appeal": f"/cases/{appeal_id}",
         "messages": "/messages",
         "settings": "/messages/settings",
         "me": "/me",

@@ -77,7 +77,7 @@ def test_the_appeal_is_a_linked_case_for_the_rest_with_a_24_hour_deadline(client
     page = _page(client, appeal.id)
     assert "Answer to your appeal due by" in page
     assert "A senior reviewer who took no part in the decision is answering your appeal." in page
-    assert f'href="/cases/{partial.id}"' in page and partial.number in page
+    assert f'href="/cases/{partial.id}"' in page and partial.number in page.replace("<wbr>", "")
     assert 'id="appeal"' not in page  # an appeal is not appealed while it is answered
     original = _page(client, partial.id)
     assert f'href="/cases/{appeal.id}"' in original and "Your appeal" in original
