@@ -4,7 +4,9 @@ Infrastructure below every feature: the case core queues its automatic review he
 code SMS, notifications the customer's news, payouts their gateway calls.
 
 The database is the record: a row is `pending` until a worker has sent it (`sent`) or has given up
-after its retries (`failed`, shown to staff with a retry button). Redis only carries the work. The
+after its retries (`failed`, shown to staff with a retry button), or until later news replaced it before it
+was sent (`superseded`: never sent, whatever runs its job). Redis only carries the work. A row with
+`send_after` waits until then (RQ's scheduler enqueues it; the sweep catches it if that is lost). The
 RQ job id is `outbox-<row id>`, also the SMS provider's de-duplication key, so a job enqueued twice
 (relay and sweep, a crash and a restart) is still one message.
 """
@@ -41,6 +43,9 @@ STUCK_AFTER = timedelta(minutes=3)
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 Pending = tuple[int, str]  # (outbox id, channel)
+Waiting = tuple[int, str, datetime | None]  # (outbox id, channel, send_after)
+SUPERSEDED = "superseded"
+_PHONE_CHANNELS = ("sms", "push")
 
 
 class OutboxItem(db.Model):
@@ -57,7 +62,8 @@ class OutboxItem(db.Model):
     template: Mapped[str] = mapped_column(String(64))
     params: Mapped[dict] = mapped_column(JsonData, default=dict)
     locale: Mapped[str] = mapped_column(String(8), default="zh_CN")
-    # pending, sent, failed; rerouted: a push whose APP is gone, sent by SMS instead
+    # pending, sent, failed; rerouted: a push whose APP is gone, sent by SMS instead;
+    # superseded: later news about the same case replaced it while it waited (never sent)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
@@ -79,9 +85,10 @@ def add_sms(
     locale: str,
     customer_id: int | None = None,
     case_id: int | None = None,
+    send_after: datetime | None = None,
 ) -> OutboxItem:
-    """Queue an SMS as part of the current transaction."""
-    return _add_message("sms", phone, template, params, locale, customer_id, case_id)
+    """Queue an SMS as part of the current transaction (at once, or not before `send_after`)."""
+    return _add_message("sms", phone, template, params, locale, customer_id, case_id, send_after)
 
 
 def add_push(
@@ -91,9 +98,10 @@ def add_push(
     locale: str,
     customer_id: int | None = None,
     case_id: int | None = None,
+    send_after: datetime | None = None,
 ) -> OutboxItem:
     """Queue an APP push (sent by portal.notifications.push) as part of the current transaction."""
-    return _add_message("push", recipient, template, params, locale, customer_id, case_id)
+    return _add_message("push", recipient, template, params, locale, customer_id, case_id, send_after)
 
 
 def _add_message(
@@ -104,7 +112,9 @@ def _add_message(
     locale: str,
     customer_id: int | None,
     case_id: int | None,
+    send_after: datetime | None,
 ) -> OutboxItem:
+    now = utcnow()
     item = OutboxItem(
         channel=channel,
         recipient=recipient,
@@ -113,9 +123,48 @@ def _add_message(
         locale=locale,
         customer_id=customer_id,
         case_id=case_id,
+        created_at=now,
+        send_after=send_after,
+        # The sweep looks at a waiting row only once its time has come.
+        next_attempt_at=max(now, send_after) if send_after is not None else now,
     )
     db.session.add(item)
     return item
+
+
+def supersede_waiting(case_id: int, since: datetime) -> int:
+    """Mark the case's messages that wait to be sent (written since `since`) as superseded; returns how many.
+
+    Called in the transaction that writes the news replacing them. Only rows written to wait (send_after
+    set) are replaced: a sign-in code or an answer from customer service never is. A row a worker is
+    sending right now is locked and skipped (PostgreSQL): it goes out, and the new news follows it.
+    """
+    replaced = 0
+    for obj in db.session.new:  # written earlier in this same transaction
+        if (
+            isinstance(obj, OutboxItem)
+            and obj.case_id == case_id
+            and obj.channel in _PHONE_CHANNELS
+            and obj.send_after is not None
+            and obj.status in (None, "pending")
+        ):
+            obj.status = SUPERSEDED
+            replaced += 1
+    with db.session.no_autoflush:
+        rows = db.session.scalars(
+            select(OutboxItem)
+            .where(
+                OutboxItem.case_id == case_id,
+                OutboxItem.status == "pending",
+                OutboxItem.channel.in_(_PHONE_CHANNELS),
+                OutboxItem.send_after.is_not(None),
+                OutboxItem.created_at >= since,
+            )
+            .with_for_update(skip_locked=True)
+        ).all()
+    for row in rows:
+        row.status = SUPERSEDED
+    return replaced + len(rows)
 
 
 def add_job(func: Callable[..., object], *ids: int, case_id: int | None = None) -> OutboxItem:
@@ -140,28 +189,35 @@ def queue_for(channel: str) -> str:
     return DEFAULT if channel == "job" else NOTIFICATIONS
 
 
-def enqueue_items(items: Iterable[Pending | int], mark: bool = False) -> int:
-    """Hand outbox rows (ids, or (id, channel) pairs) to RQ; returns how many (0 when Redis is down).
+def enqueue_items(items: Iterable[Waiting | Pending | int], mark: bool = False) -> int:
+    """Hand outbox rows (ids, (id, channel) pairs, or (id, channel, send_after)) to RQ; returns how many
+    (0 when Redis is down). A row whose send_after is still to come is scheduled for then.
 
     The relay (hot path, right after the caller's commit) writes nothing back: whether a row reached
     Redis is asked of Redis by the sweep. The sweep marks what it re-enqueues (`mark`).
     """
-    pairs = [item if isinstance(item, tuple) else (item, "sms") for item in items]
+    triples = [_waiting(item) for item in items]
+    pairs = [(item_id, channel) for item_id, channel, _ in triples]
     if not pairs or not current_app.config["RQ_ENABLED"]:
         return 0
     deliver = current_app.extensions["outbox.deliver"]
+    now = utcnow()
     try:
         connection = redis_connection()
-        for item_id, channel in pairs:
-            get_queue(queue_for(channel), connection).enqueue_call(
-                deliver,
-                args=(item_id,),
-                job_id=job_id_for(item_id),
-                retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-                timeout=JOB_TIMEOUT,
-                result_ttl=3600,
-                failure_ttl=7 * 86400,
-            )
+        for item_id, channel, send_after in triples:
+            queue = get_queue(queue_for(channel), connection)
+            options = {
+                "args": (item_id,),
+                "job_id": job_id_for(item_id),
+                "retry": Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+                "result_ttl": 3600,
+                "failure_ttl": 7 * 86400,
+            }
+            if send_after is not None and send_after > now:
+                # RQ's scheduler (run by every worker) enqueues it then.
+                queue.enqueue_at(send_after.replace(tzinfo=UTC), deliver, job_timeout=JOB_TIMEOUT, **options)
+            else:
+                queue.enqueue_call(deliver, timeout=JOB_TIMEOUT, **options)
     except Exception as exc:  # Redis down: the rows stay pending and the sweep will send them.
         log.warning("Could not enqueue outbox items %s: %s", [i for i, _ in pairs], exc)
         return 0
@@ -173,6 +229,14 @@ def enqueue_items(items: Iterable[Pending | int], mark: bool = False) -> int:
                 update(OutboxItem).where(OutboxItem.id.in_(ids)).values(enqueued_at=now, next_attempt_at=now)
             )
     return len(pairs)
+
+
+def _waiting(item: Waiting | Pending | int) -> Waiting:
+    if not isinstance(item, tuple):
+        return item, "sms", None
+    if len(item) == 2:
+        return item[0], item[1], None
+    return item
 
 
 def sweep(now: datetime | None = None, limit: int = 500) -> int:
@@ -268,7 +332,7 @@ def stuck_items(now: datetime | None = None, limit: int = 100) -> list[OutboxIte
 # The relay: after each commit, enqueue the outbox rows that the transaction created.
 @event.listens_for(FlaskSession, "after_flush")
 def _collect_new_items(session: FlaskSession, flush_context) -> None:
-    new = [(obj.id, obj.channel) for obj in session.new if isinstance(obj, OutboxItem)]
+    new = [(obj.id, obj.channel, obj.send_after) for obj in session.new if isinstance(obj, OutboxItem)]
     if new:
         session.info.setdefault("outbox_ids", []).extend(new)
 

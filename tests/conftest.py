@@ -10,22 +10,30 @@ import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 from redis import Redis
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+from rq.serializers import JSONSerializer
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from portal import clock as portal_clock
 from portal import create_app
 from portal.accounts.models import Customer
+from portal.clock import utcnow
 from portal.config import normalise_database_url
 from portal.demo.builder import DEMO_PHONE, build
 from portal.demo.situations import SITUATIONS
 from portal.extensions import db as _db
 from portal.orders.models import Order
+from portal.policy.defaults import DEFAULT_RULES
+from portal.queueing import QUEUES, get_queue, redis_connection
 from tests.evidence.s3_stand_in import empty_bucket, s3_stand_in
 from tests.factories import OTHER_PHONE, Journey, sign_in_customer
 
@@ -192,13 +200,62 @@ def client(app):
 
 @pytest.fixture
 def run_jobs(app):
-    """Work the queues until empty, as the worker would (a real Redis, a SimpleWorker in burst mode)."""
+    """Work the queues until empty, as the worker would (a real Redis, a SimpleWorker in burst mode); first,
+    as RQ's scheduler would, enqueue the scheduled jobs whose time has come by the app's clock (`clock`)."""
     from worker.runner import build_worker
 
     def run() -> None:
+        with app.app_context():
+            enqueue_due_scheduled_jobs(utcnow())
         build_worker(app).work(burst=True)
 
     return run
+
+
+def enqueue_due_scheduled_jobs(now: datetime) -> int:
+    """Move the jobs RQ has scheduled for `now` or earlier (naive UTC) onto their queues."""
+    connection = redis_connection()
+    moved = 0
+    for name in QUEUES:
+        queue = get_queue(name, connection)
+        registry = ScheduledJobRegistry(queue=queue)
+        for job_id in registry.get_jobs_to_schedule(int(now.replace(tzinfo=UTC).timestamp())):
+            registry.remove(job_id)
+            queue.enqueue_job(Job.fetch(job_id, connection=connection, serializer=JSONSerializer))
+            moved += 1
+    return moved
+
+
+@pytest.fixture
+def news_at_once(monkeypatch):
+    """The default policy (published when the test builds its world) sends phone news at once
+    (phone_news.coalesce_seconds 0): for tests of delivery itself. tests/notifications/test_phone_news.py
+    tests the wait and the coalescing of the policy's own window."""
+    monkeypatch.setitem(DEFAULT_RULES["phone_news"], "coalesce_seconds", 0)
+
+
+@dataclass
+class Clock:
+    """How far the app's clock (portal.clock.utcnow) runs ahead of the real one."""
+
+    ahead: timedelta = timedelta(0)
+
+    def advance(self, **delta) -> None:
+        self.ahead += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """Time the test controls: portal.clock, the one place that reads the time, runs `clock.ahead` ahead."""
+    state = Clock()
+
+    class Ahead(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + state.ahead
+
+    monkeypatch.setattr(portal_clock, "datetime", Ahead)
+    return state
 
 
 def htmx_headers(**extra) -> dict:

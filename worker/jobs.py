@@ -20,10 +20,15 @@ SECRET_TEMPLATES = {"sign_in_code"}
 def deliver_outbox(item_id: int) -> str:
     """Send one outbox item once: a second run, or a run after a crash, does not send it again."""
     # The row lock serialises two runs of the same item (relay and sweep); the loser then sees "sent".
+    # A superseded row (later news replaced it while it waited) is never sent, whatever runs its job.
     item = db.session.get(OutboxItem, item_id, with_for_update=True)
     if item is None or item.status != "pending":
         db.session.rollback()
         return "skipped"
+    if item.send_after is not None and item.send_after > utcnow():
+        # Too early (a clock ahead of ours): the row stays pending; the sweep enqueues it once it is due.
+        db.session.rollback()
+        return "early"
     item.attempts += 1
     try:
         provider_ref = channel_for(item.channel).send(item)

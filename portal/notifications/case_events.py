@@ -1,7 +1,7 @@
 """What a case event means for the customer: a 站内信 message always, and an SMS or APP push when the policy's
 `phone_news` names the event, written with the change."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 
@@ -57,9 +57,11 @@ def notify_customer(case: RefundCase, event: str) -> None:
             body=f"{body}\n{detail}" if detail else body,
         )
     )
-    if key not in policy_in_force()[1].phone_news.events:
+    news = policy_in_force()[1].phone_news
+    if key not in news.events:
         return
-    pushed = queue_push(customer, f"case:{key}", params, case_id=case.id) is not None
+    send_after = _coalesce(case.id, news.coalesce_seconds)
+    pushed = queue_push(customer, f"case:{key}", params, case_id=case.id, send_after=send_after) is not None
     if wants_sms(customer, pushed):
         outbox.add_sms(
             customer.phone,
@@ -68,7 +70,18 @@ def notify_customer(case: RefundCase, event: str) -> None:
             customer.locale,
             customer_id=customer.id,
             case_id=case.id,
+            send_after=send_after,
         )
+
+
+def _coalesce(case_id: int, seconds: int) -> datetime | None:
+    """News waits `seconds` before it goes to the phone, and replaces the case's message still waiting from
+    the last `seconds`: one message tells the latest state. Returns when this news may be sent (None: now)."""
+    if not seconds:
+        return None
+    now, window = utcnow(), timedelta(seconds=seconds)
+    outbox.supersede_waiting(case_id, since=now - window)
+    return now + window
 
 
 def text_key(case: RefundCase, event: str, previous: str | None) -> str | None:

@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import force_locale
@@ -67,13 +68,23 @@ def fall_back_to_sms(item: OutboxItem) -> OutboxItem | None:
 
 
 def queue_push(
-    customer: Customer, template: str, params: dict, case_id: int | None = None
+    customer: Customer,
+    template: str,
+    params: dict,
+    case_id: int | None = None,
+    send_after: datetime | None = None,
 ) -> OutboxItem | None:
     """Queue a push in the caller's transaction for a customer who has the APP (None: push is off)."""
     if not customer.has_app or not current_app.config["APP_PUSH_URL"]:
         return None
     return outbox.add_push(
-        customer.phone, template, params, customer.locale, customer_id=customer.id, case_id=case_id
+        customer.phone,
+        template,
+        params,
+        customer.locale,
+        customer_id=customer.id,
+        case_id=case_id,
+        send_after=send_after,
     )
 
 

@@ -17,6 +17,9 @@ from portal.notifications.models import ConsoleSms
 from portal.outbox import OutboxItem
 from tests.factories import open_case_for, sign_in_staff
 
+# Delivery itself: case news is sent at once (the policy waits no time to coalesce it).
+pytestmark = pytest.mark.usefixtures("news_at_once")
+
 
 def _closed_port_url() -> str:
     with socket.socket() as sock:

@@ -22,6 +22,9 @@ from tests.factories import open_case_for
 from tests.notifications.push_receiver import PushReceiver
 from worker.jobs import deliver_outbox
 
+# Delivery itself: case news is sent at once (the policy waits no time to coalesce it).
+pytestmark = pytest.mark.usefixtures("news_at_once")
+
 SECRET = "test-push-secret"
 
 

@@ -16,6 +16,9 @@ from portal.extensions import db
 from portal.outbox import OutboxItem
 from tests.factories import open_case_for
 
+# Delivery itself: case news is sent at once (the policy waits no time to coalesce it).
+pytestmark = pytest.mark.usefixtures("news_at_once")
+
 
 def _failed_once(app, world, run_jobs) -> tuple[int, Redis]:
     case_id = open_case_for(world.customer_id).id
