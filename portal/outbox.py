@@ -316,6 +316,18 @@ def failed_items(limit: int = 100) -> list[OutboxItem]:
     )
 
 
+def superseded_items(limit: int = 50) -> list[OutboxItem]:
+    """Messages later news replaced before they were sent, newest first (never sent; nothing to retry)."""
+    return list(
+        db.session.scalars(
+            select(OutboxItem)
+            .where(OutboxItem.status == SUPERSEDED)
+            .order_by(OutboxItem.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def stuck_items(now: datetime | None = None, limit: int = 100) -> list[OutboxItem]:
     """Pending rows much older than the sweep would allow: the workers or Redis are not keeping up."""
     now = now or utcnow()

@@ -28,6 +28,7 @@ def failures() -> Response:
         "notifications/staff_failures.html",
         failed=outbox.failed_items(),
         stuck=outbox.stuck_items(now),
+        superseded=outbox.superseded_items(),
         now=now,
         failure_labels=FAILURE,
     )

@@ -21,7 +21,7 @@ from portal.outbox import OutboxItem
 from portal.payouts.jobs import poll_payouts
 from portal.policy.defaults import DEFAULT_RULES
 from portal.policyeditor import services as editor
-from tests.factories import advance, approve, fresh, open_case, open_case_for, situation_order
+from tests.factories import advance, approve, fresh, open_case, open_case_for, sign_in_staff, situation_order
 from tests.payouts.support import TEST_SECRET
 from worker.jobs import deliver_outbox
 
@@ -208,7 +208,7 @@ def test_a_customer_with_the_app_gets_pushes_instead_in_the_same_numbers(
     assert len(pushed) == 6
 
 
-def test_a_superseded_message_is_not_sent_when_its_job_runs(world, clock, run_jobs):
+def test_a_superseded_message_is_not_sent_when_its_job_runs(app, world, clock, run_jobs):
     case_id = open_case_for(world.customer_id).id
     first = _phone_rows(case_id)[0]
     assert abs(first.send_after - first.created_at - WINDOW) < timedelta(seconds=1)
@@ -223,6 +223,11 @@ def test_a_superseded_message_is_not_sent_when_its_job_runs(world, clock, run_jo
     _later(clock, run_jobs)
     assert [row.template for row in _delivered(case_id)] == ["case:rejected"]
     assert fresh(OutboxItem, submitted.id).status == "superseded" and _console_sms_for(submitted.id) == []
+    staff = app.test_client()
+    sign_in_staff(staff, app, "reviewer")
+    page = staff.get("/staff/notifications?lang=en").get_data(as_text=True)
+    listed = page.split("Replaced by later news")[1]
+    assert f"#{submitted.id}</span> sms · case:submitted" in listed and f"#{rejected.id}<" not in listed
 
 
 def test_news_after_the_window_is_a_message_of_its_own(world, clock, run_jobs):

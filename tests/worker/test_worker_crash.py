@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from portal import outbox
@@ -18,6 +19,8 @@ from portal.outbox import OutboxItem
 from tests.factories import open_case_for
 
 ROOT = Path(__file__).resolve().parents[2]
+# Delivery itself: case news is sent at once (the policy waits no time to coalesce it).
+pytestmark = pytest.mark.usefixtures("news_at_once")
 
 
 def _worker(app, redis_url: str, provider_dir: Path, sleep: float, log: Path) -> subprocess.Popen:
