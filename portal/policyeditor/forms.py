@@ -8,13 +8,15 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.money import yuan_to_fen
+from portal.notifications.labels import EVENT_TEXTS
 from portal.orders.kinds import Category, Usage
 from portal.orders.labels import CATEGORY, USAGE
 from portal.policy.kinds import AmountMethod
 from portal.policy.labels import AMOUNT_METHOD_LABELS
+from portal.policy.rules import MAX_COALESCE_SECONDS
 from portal.policyeditor.services import LANGS, AmountChoice, GlobalNumbers, SlotNumbers, SlotTexts
 
 HINT_MAX = 4000
@@ -127,6 +129,10 @@ class GeneralForm(FlaskForm):
         places=2,
     )
     review_working_days = IntegerField(_l("Review working days (default for every rule)"), [InputRequired()])
+    coalesce_seconds = IntegerField(
+        _l("Seconds a case's SMS or push waits, so that news following within them replaces it"),
+        [InputRequired(), NumberRange(min=0, max=MAX_COALESCE_SECONDS)],
+    )
 
     def validate_green_channel_yuan(self, field: DecimalField) -> None:
         """Yuan with at most two decimals (fen are whole)."""
@@ -145,7 +151,14 @@ def general_form_class() -> type[GeneralForm]:
         for lang in LANGS
         for category in Category
     }
+    for key, texts in EVENT_TEXTS.items():
+        fields[phone_field(key)] = BooleanField(texts.title)
     return type("GeneralSummariesForm", (GeneralForm,), fields)
+
+
+def phone_field(event: str) -> str:
+    """The general form's checkbox saying that this event goes to the phone."""
+    return f"phone_{event}"
 
 
 def general_form_data(numbers: GlobalNumbers, summaries: dict[str, dict[str, str]]) -> dict[str, object]:
@@ -153,7 +166,10 @@ def general_form_data(numbers: GlobalNumbers, summaries: dict[str, dict[str, str
     data: dict[str, object] = {
         "green_channel_yuan": Decimal(numbers.green_channel_fen) / 100,
         "review_working_days": numbers.review_working_days,
+        "coalesce_seconds": numbers.coalesce_seconds,
     }
+    for key in EVENT_TEXTS:
+        data[phone_field(key)] = key in numbers.phone_events
     for lang, by_category in summaries.items():
         for category, text in by_category.items():
             data[f"summary_{lang}_{category}"] = text
@@ -165,6 +181,8 @@ def general_edit_from(form: FlaskForm) -> tuple[GlobalNumbers, dict[str, dict[st
     numbers = GlobalNumbers(
         green_channel_fen=yuan_to_fen(form.green_channel_yuan.data),
         review_working_days=form.review_working_days.data,
+        phone_events=tuple(key for key in EVENT_TEXTS if form[phone_field(key)].data),
+        coalesce_seconds=form.coalesce_seconds.data,
     )
     summaries = {
         lang: {c.value: _text(form[f"summary_{lang}_{c.value}"].data) for c in Category} for lang in LANGS

@@ -86,7 +86,7 @@ class GlobalNumbers:
     # Shown, not edited here: what a final decision means for the next request, and the platform's choices.
     final_decision_closes_type: bool = True
     platform_choices: Mapping[str, str] = field(default_factory=dict)
-    # Shown, not edited here: which events reach the phone (SMS or push), and the coalescing window.
+    # Which events reach the phone (SMS or push), and how long a case's message waits to be coalesced.
     phone_events: tuple[str, ...] = ()
     coalesce_seconds: int = 0
 
@@ -370,6 +370,7 @@ def save_general(
     rules = copy.deepcopy(draft.rules)
     rules["green_channel_fen"] = numbers.green_channel_fen
     rules["review_working_days"] = numbers.review_working_days
+    rules["phone_news"] = {"events": list(numbers.phone_events), "coalesce_seconds": numbers.coalesce_seconds}
     RuleSet.from_dict(rules)
     texts = copy.deepcopy(draft.texts or {})
     stored = texts.setdefault(SUMMARIES_KEY, {})

@@ -179,7 +179,6 @@ def general(version_id: int):
             form=form,
             langs=LANGS,
             rules_error=str(exc),
-            general=services.global_numbers(policy),
             event_texts=EVENT_TEXTS,
         )
     db.session.commit()
@@ -197,7 +196,6 @@ def _general_page(policy, form, status: int = 200, rules_error: str = ""):
         form=form,
         langs=LANGS,
         rules_error=rules_error,
-        general=services.global_numbers(policy),
         event_texts=EVENT_TEXTS,
     )
 

@@ -236,6 +236,7 @@ def test_general_numbers_in_yuan(app, client, drafts):
     assert 'value="500.00"' in page
     data = dict(re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>\r?\n?(.*?)</textarea>', page, re.S))
     data = {k: _unescape(v) for k, v in data.items()}
+    data["coalesce_seconds"] = "120"
     bad = client.post(url, data={**data, "green_channel_yuan": "1.234", "review_working_days": "3"})
     assert bad.status_code == 422 and 'value="1.234"' in bad.get_data(as_text=True)
     ok = client.post(url, data={**data, "green_channel_yuan": "800.5", "review_working_days": "2"})
@@ -305,12 +306,23 @@ def test_customers_never_see_a_draft(app, client, drafts):
     assert "Draft-only hint" in page.get_data(as_text=True)
 
 
-def test_the_general_page_shows_which_news_reaches_the_phone(app, client, drafts):
+def test_the_general_page_shows_and_edits_which_news_reaches_the_phone(app, client, drafts):
     sign_in_staff(client, app, "editor")
     page = client.get(f"/staff/policy/versions/{drafts['published']}/general?lang=en").get_data(as_text=True)
     assert "News sent to the phone (SMS, or an APP push)" in page
-    assert "within 120 seconds replaces it" in page
-    assert "Refund request received <code>submitted</code>" in page
-    assert "<code>evidence_received</code>" not in page  # 站内信 only
+    assert re.search(r'<input[^>]*checked[^>]*id="phone_submitted"|id="phone_submitted"[^>]*checked', page)
+    assert not re.search(r'id="phone_evidence_received"[^>]*checked', page)  # 站内信 only
+    assert re.search(r'id="coalesce_seconds"[^>]*value="120"', page)
     zh = client.get(f"/staff/policy/versions/{drafts['published']}/general?lang=zh_CN").get_data(as_text=True)
-    assert "发送到手机的通知（短信或APP推送）" in zh and "退款申请已提交 <code>submitted</code>" in zh
+    assert "发送到手机的通知（短信或APP推送）" in zh and "退款申请已提交" in zh
+
+    url = f"/staff/policy/versions/{drafts['draft']}/general"
+    page = client.get(url).get_data(as_text=True)
+    data = dict(re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>\r?\n?(.*?)</textarea>', page, re.S))
+    data = {k: _unescape(v) for k, v in data.items()}
+    data.update(green_channel_yuan="500", review_working_days="3", phone_approved="y", phone_refunded="y")
+    assert client.post(url, data={**data, "coalesce_seconds": "-1"}).status_code == 422
+    assert client.post(url, data={**data, "coalesce_seconds": "60"}).status_code == 303
+    with app.app_context():
+        draft = _db.session.get(PolicyVersion, drafts["draft"])
+        assert draft.rules["phone_news"] == {"events": ["approved", "refunded"], "coalesce_seconds": 60}
