@@ -74,6 +74,7 @@ def order_detail(order_id: int):
         order=order,
         verdict=verdict,
         assessments=assessments,
+        one_tap=engine.proven_by_delivery(facts, assessments) if verdict.state == "refundable" else None,
         summary=category_summary(version, current_locale_code(), order.category),
         open_case_url=case_page_url(open_case.id) if open_case else None,
         draft=draft,

@@ -137,6 +137,13 @@ def assess(facts: OrderFacts, refund_type: RefundType, rules: RuleSet, now: date
     )
 
 
+def proven_by_delivery(facts: OrderFacts, assessments: list[Assessment]) -> Assessment | None:
+    """The refund a platform delivery failure proves (eligible, approved automatically), for 一键退款."""
+    if not facts.delivery_status.is_platform_failure:
+        return None
+    return next((a for a in assessments if a.eligible and a.auto_approvable), None)
+
+
 def offered_types(facts: OrderFacts, rules: RuleSet, now: datetime) -> list[RefundType]:
     """Refund types this order's category offers, eligible now or not, in RefundType order."""
     by_type = rules.rules.get(facts.category, {})

@@ -29,7 +29,7 @@ from portal.policy import labels as policy_labels
 from portal.policy.kinds import RefundType
 from portal.policy.rules import EvidenceItem
 from portal.policy.texts import PolicyTexts
-from portal.refunds import drafts, services
+from portal.refunds import delivery, drafts, services
 from portal.refunds.forms import REASON_MAX, DetailsForm, SubmitForm, TypeForm, fen_to_yuan_text
 from portal.refunds.labels import WIZARD_ERRORS, amount_error_message, case_error_message
 from portal.rendering import redirect_to, render, wants_fragment
@@ -377,6 +377,20 @@ def review(order_id: int):
     wiz = _wizard(order_id)
     assessment = _require(wiz, details=True)
     return _review_page(wiz, assessment)
+
+
+@bp.post("/orders/<int:order_id>/refund/one-tap")
+@customer_required
+def one_tap(order_id: int):
+    """一键退款 after the platform failed the delivery; otherwise the wizard says what is possible."""
+    try:  # the CSRF check is the app's, as for every POST
+        case = delivery.refund_in_one_tap(current_user.id, order_id)
+    except CaseError:
+        db.session.rollback()
+        case = None
+    if case is None:
+        return redirect_to(url_for("refunds.choose_type", order_id=order_id))
+    return redirect_to(case_page_url(case.id))
 
 
 @bp.post("/orders/<int:order_id>/refund/submit")

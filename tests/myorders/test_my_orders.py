@@ -146,7 +146,7 @@ def test_order_page_shows_facts_rule_and_apply_button(journey):
     html = journey.get(f"/orders/{order_id}?lang=en").get_data(as_text=True)
     assert "Refund rule: Game card" in html and "Unused game cards can be refunded" in html
     assert "Failed: platform system fault" in html and "Alipay" in html
-    assert f'href="/orders/{order_id}/refund"' in html and "Apply for refund" in html
+    assert f'href="/orders/{order_id}/refund"' in html and "Refund in one tap" in html  # and the wizard
 
 
 def test_credited_top_up_says_why_and_offers_no_refund(journey):

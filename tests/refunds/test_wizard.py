@@ -326,7 +326,7 @@ def test_another_customers_wizard_and_draft_are_not_found(journey, other_order_i
 def test_apply_for_refund_resumes_at_the_step_left(journey):
     order_id = journey.orders["game_card_system_fault"]
     page = journey.get(f"/orders/{order_id}?lang=en").get_data(as_text=True)
-    assert f'href="/orders/{order_id}/refund">Apply for refund<' in page
+    assert f'href="/orders/{order_id}/refund">Choose another refund type<' in page  # beside 一键退款
     journey.choose(order_id, "not_received")
     page = journey.get(f"/orders/{order_id}?lang=en").get_data(as_text=True)
     assert f'href="/orders/{order_id}/refund/reason">Continue my request<' in page
