@@ -5,22 +5,11 @@ Decision reasons and risk flags are the case's own words: portal/cases/labels.py
 
 from flask_babel import lazy_gettext as _l
 
+from portal.cases.labels import STATE_LABELS
 from portal.cases.states import CaseState
 
-STATE = {
-    CaseState.SUBMITTED: _l("Submitted"),
-    CaseState.EVIDENCE_RECEIVED: _l("Evidence received"),
-    CaseState.UNDER_REVIEW: _l("Responsibility review"),
-    CaseState.MORE_EVIDENCE: _l("More evidence requested"),
-    CaseState.APPROVED: _l("Approved"),
-    CaseState.REJECTED: _l("Rejected"),
-    CaseState.ARBITRATION: _l("Third-party arbitration"),
-    CaseState.APPEALED: _l("Appealed"),
-    CaseState.EXECUTING: _l("Refund executing"),
-    CaseState.REFUNDED: _l("Refunded"),
-    CaseState.WITHDRAWN: _l("Withdrawn"),
-    CaseState.MANUAL: _l("Manual payout handling"),
-}
+# The customer's names for the states, except that staff see manual payout handling for what it is.
+STATE = {**STATE_LABELS, CaseState.MANUAL: _l("Manual payout handling")}
 
 DECISION_ERRORS = {
     "stale": _l(
