@@ -88,9 +88,10 @@ def prepare(database: str, redis_url: str) -> tuple[int, str]:
         return case.id, cookie
 
 
-def serve(target: str, env: dict, port: int) -> subprocess.Popen:
+def serve(target: str, env: dict, port: int, options: list[str] | None = None) -> subprocess.Popen:
+    """gunicorn serving `target` on 127.0.0.1:port, with GUNICORN's settings unless `options` are given."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", *GUNICORN, "--bind", f"127.0.0.1:{port}", target],
+        [sys.executable, "-m", "gunicorn", *(options or GUNICORN), "--bind", f"127.0.0.1:{port}", target],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
