@@ -38,11 +38,10 @@ from portal.cases.states import (
     customer_state,
     customer_step,
 )
-from portal.extensions import db
 from portal.money import format_fen
 from portal.orders.kinds import PaymentRoute
 from portal.orders.labels import PAYMENT_ROUTE
-from portal.policy.models import PolicyVersion
+from portal.policy.publishing import case_policy
 from portal.policy.texts import policy_texts
 
 _S = CaseState
@@ -158,8 +157,7 @@ def review_overdue(case: Any, now: datetime) -> bool:
 
 def requested_item_labels(case: Any, locale: str) -> list[str]:
     """What the reviewer asked for, in the words of the case's policy texts."""
-    version = db.session.get(PolicyVersion, case.policy_version_id) if case.policy_version_id else None
-    texts = policy_texts(version, locale, str(case.order.category), str(case.refund_type))
+    texts = policy_texts(case_policy(case), locale, str(case.order.category), str(case.refund_type))
     return [
         str(OTHER_ITEM_LABEL) if key == OTHER_ITEM else texts.describe(key)
         for key in case.requested_items or ()

@@ -4,7 +4,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -56,6 +56,32 @@ _OPEN_CASE = select(RefundCase).where(
 _FINAL_TYPES = select(RefundCase.order_id, RefundCase.refund_type).where(
     RefundCase.order_id.in_(bindparam("order_ids", expanding=True)), RefundCase.final_decision.is_(True)
 )
+_OPEN_OR_FINAL = select(
+    RefundCase.id, RefundCase.refund_type, RefundCase.is_open, RefundCase.final_decision
+).where(
+    RefundCase.order_id == bindparam("order_id"),
+    or_(RefundCase.is_open.is_(True), RefundCase.final_decision.is_(True)),
+)
+
+
+@dataclass(frozen=True)
+class OrderCases:
+    """What an order's cases mean for a new request: its open case, the types decided for good."""
+
+    open_case_id: int | None
+    finally_decided: frozenset[RefundType]
+
+
+def order_cases(order_id: int) -> OrderCases:
+    """The order's open case and its finally decided refund types, in one query."""
+    open_case_id, final = None, set()
+    rows = db.session.execute(_OPEN_OR_FINAL, {"order_id": order_id})
+    for case_id, refund_type, is_open, final_decision in rows:
+        if is_open:
+            open_case_id = case_id
+        if final_decision:
+            final.add(RefundType(refund_type))
+    return OrderCases(open_case_id, frozenset(final))
 
 
 def open_case_for(order_id: int) -> RefundCase | None:
@@ -92,10 +118,11 @@ def finally_decided_types(order_ids: Sequence[int]) -> dict[int, frozenset[Refun
     return {order_id: frozenset(types) for order_id, types in found.items()}
 
 
-def facts_for(order: Order) -> engine.OrderFacts:
-    """The order's facts as the rules see them now: its open case and its final decisions included."""
-    final = finally_decided_types([order.id]).get(order.id, frozenset())
-    return order_facts(order, open_case_for(order.id) is not None, final)
+def facts_for(order: Order, cases: OrderCases | None = None) -> engine.OrderFacts:
+    """The order's facts as the rules see them now: its open case and its final decisions included
+    (`cases` when the caller has read them already)."""
+    cases = cases if cases is not None else order_cases(order.id)
+    return order_facts(order, cases.open_case_id is not None, cases.finally_decided)
 
 
 def case_by_key(key: str) -> RefundCase | None:

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from portal.accounts.guards import customer_required
 from portal.cases.links import case_page_url
-from portal.cases.services import facts_for, open_case_for
+from portal.cases.services import facts_for, order_cases
 from portal.cases.verdicts import refundable_only, verdicts_for
 from portal.clock import utcnow
 from portal.i18n import current_locale_code
@@ -63,8 +63,8 @@ def order_detail(order_id: int):
         abort(404)
     version, rules = policy_in_force()
     now = utcnow()
-    open_case = open_case_for(order.id)
-    facts = facts_for(order)
+    cases = order_cases(order.id)
+    facts = facts_for(order, cases)
     verdict = engine.verdict(facts, rules, now)
     # Each refund type the category offers, so "why not" and "from when" can be precise.
     assessments = [engine.assess(facts, t, rules, now) for t in engine.offered_types(facts, rules, now)]
@@ -76,7 +76,7 @@ def order_detail(order_id: int):
         assessments=assessments,
         one_tap=engine.proven_by_delivery(facts, assessments) if verdict.state == "refundable" else None,
         summary=category_summary(version, current_locale_code(), order.category),
-        open_case_url=case_page_url(open_case.id) if open_case else None,
+        open_case_url=case_page_url(cases.open_case_id) if cases.open_case_id else None,
         draft=draft,
         apply_url=wizard_url(order.id, draft),
     )

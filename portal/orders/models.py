@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, bindparam, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from portal.clock import utcnow
 from portal.dbtypes import enum_column
@@ -74,12 +74,15 @@ class Order(db.Model):
         return max(self.amount_fen - self.refunded_fen, 0)
 
 
-# Asked by every order and wizard page: the statement is built once.
-_CUSTOMER_ORDER = select(Order).where(
-    Order.id == bindparam("order_id"), Order.customer_id == bindparam("customer_id")
+# Asked by every order and wizard page: the statement is built once. Both pages read the product (its trial
+# days are a fact the rules look at): it comes in the same query.
+_CUSTOMER_ORDER = (
+    select(Order)
+    .options(joinedload(Order.product, innerjoin=True))
+    .where(Order.id == bindparam("order_id"), Order.customer_id == bindparam("customer_id"))
 )
 
 
 def get_customer_order(customer_id: int, order_id: int) -> Order | None:
-    """The order if it belongs to the customer; None otherwise (the caller answers 404)."""
+    """The order (and its product) if it belongs to the customer; None otherwise (the caller answers 404)."""
     return db.session.scalar(_CUSTOMER_ORDER, {"order_id": order_id, "customer_id": customer_id})

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from portal.cases.models import RefundCase, RefundDraft
-from portal.cases.services import CaseRequest, facts_for, submit_case
+from portal.cases.services import CaseRequest, OrderCases, facts_for, submit_case
 from portal.evidence.models import EvidenceFile
 from portal.extensions import db
 from portal.orders.models import Order
 from portal.policy import engine
 from portal.policy.kinds import RefundType
-from portal.policy.models import PolicyVersion
-from portal.policy.publishing import policy_in_force
+from portal.policy.publishing import PublishedPolicy, policy_in_force
 from portal.policy.rules import EvidenceItem
 from portal.policy.texts import PolicyTexts, policy_texts
 from portal.refunds import drafts
@@ -40,7 +39,7 @@ class ChecklistRow:
 class OrderPolicy:
     """The policy in force as it applies to one order right now."""
 
-    version: PolicyVersion | None
+    version: PublishedPolicy | None
     assessments: dict[RefundType, engine.Assessment]
 
     def eligible_types(self) -> list[RefundType]:
@@ -50,10 +49,10 @@ class OrderPolicy:
         return policy_texts(self.version, lang, category, refund_type)
 
 
-def order_policy(order: Order, now: datetime) -> OrderPolicy:
+def order_policy(order: Order, now: datetime, cases: OrderCases | None = None) -> OrderPolicy:
     """Every refund type the order's category offers, each assessed against the policy in force."""
     version, rules = policy_in_force()
-    facts = facts_for(order)
+    facts = facts_for(order, cases)
     assessments = {t: engine.assess(facts, t, rules, now) for t in engine.offered_types(facts, rules, now)}
     return OrderPolicy(version, assessments)
 

@@ -15,7 +15,7 @@ from werkzeug.datastructures import FileStorage
 from portal.accounts.guards import customer_required
 from portal.cases.links import case_page_url
 from portal.cases.models import RefundDraft
-from portal.cases.services import CaseError, case_by_key, open_case_for
+from portal.cases.services import CaseError, case_by_key, order_cases
 from portal.clock import utcnow
 from portal.evidence import inspect, stores, uploads
 from portal.evidence.labels import refusal_message
@@ -78,13 +78,13 @@ def _wizard(order_id: int) -> Wizard:
     order = get_customer_order(current_user.id, order_id)
     if order is None:
         abort(404)
-    open_case = open_case_for(order.id)
-    if open_case is not None:
+    cases = order_cases(order.id)
+    if cases.open_case_id is not None:
         # One open case per order: the wizard gives way to the case's page.
-        abort(redirect_to(case_page_url(open_case.id)))
+        abort(redirect_to(case_page_url(cases.open_case_id)))
     return Wizard(
         order=order,
-        policy=services.order_policy(order, utcnow()),
+        policy=services.order_policy(order, utcnow(), cases),
         draft=drafts.find_draft(current_user.id, order.id),
         lang=current_locale_code(),
     )

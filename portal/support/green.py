@@ -19,7 +19,7 @@ from portal.cases.auditlog import append_event
 from portal.cases.models import RefundCase
 from portal.cases.states import Actor
 from portal.extensions import db
-from portal.policy.publishing import ruleset_of, version_for_case
+from portal.policy.publishing import case_policy, ruleset_of
 from portal.staff import services as staff_services
 from portal.support.models import GreenChannelRequest
 from portal.support.services import SupportError
@@ -51,7 +51,7 @@ def latest_request(case_id: int) -> GreenChannelRequest | None:
 def status(case: RefundCase) -> Status:
     """Whether the case is in the green channel and why; whether the customer may still ask for it."""
     request = latest_request(case.id)
-    threshold = ruleset_of(version_for_case(case)).green_channel_fen
+    threshold = ruleset_of(case_policy(case)).green_channel_fen
     why = ""
     if case.green_channel:
         if request is not None and request.status == GRANTED:

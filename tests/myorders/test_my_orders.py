@@ -6,10 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
+from portal.accounts.models import StaffUser
 from portal.cases.models import RefundCase
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.orders.models import Order
+from portal.policyeditor import services as editor
 from tests.conftest import htmx_headers
 from tests.factories import open_case_for
 
@@ -157,10 +159,11 @@ def test_credited_top_up_says_why_and_offers_no_refund(journey):
 
 
 def test_published_summary_replaces_the_default(journey):
-    from portal.policy.publishing import published_version
-
-    version = published_version()
-    version.texts = {**version.texts, "_summaries": {"en": {"game_card": "Edited summary for cards."}}}
+    # Through the editor: a published version never changes, so pages keep its content per process.
+    editor_id = db.session.scalar(select(StaffUser.id).where(StaffUser.username == "editor"))
+    draft = editor.start_draft(editor_id)
+    draft.texts = {**draft.texts, "_summaries": {"en": {"game_card": "Edited summary for cards."}}}
+    editor.publish(draft, editor_id, "card summary")
     db.session.commit()
     html = journey.get(f"/orders/{journey.orders['game_card_unused']}?lang=en").get_data(as_text=True)
     assert "Edited summary for cards." in html
