@@ -53,35 +53,49 @@ class CaseRequest:
 _OPEN_CASE = select(RefundCase).where(
     RefundCase.order_id == bindparam("order_id"), RefundCase.is_open.is_(True)
 )
-_FINAL_TYPES = select(RefundCase.order_id, RefundCase.refund_type).where(
-    RefundCase.order_id.in_(bindparam("order_ids", expanding=True)), RefundCase.final_decision.is_(True)
-)
 _OPEN_OR_FINAL = select(
-    RefundCase.id, RefundCase.refund_type, RefundCase.is_open, RefundCase.final_decision
+    RefundCase.order_id, RefundCase.id, RefundCase.refund_type, RefundCase.is_open, RefundCase.final_decision
 ).where(
-    RefundCase.order_id == bindparam("order_id"),
+    RefundCase.order_id.in_(bindparam("order_ids", expanding=True)),
     or_(RefundCase.is_open.is_(True), RefundCase.final_decision.is_(True)),
 )
 
 
 @dataclass(frozen=True)
 class OrderCases:
-    """What an order's cases mean for a new request: its open case, the types decided for good."""
+    """What an order's cases mean for a new request: its open case, the types decided for good (arbitration,
+    an answered appeal)."""
 
-    open_case_id: int | None
-    finally_decided: frozenset[RefundType]
+    open_case_id: int | None = None
+    finally_decided: frozenset[RefundType] = frozenset()
+
+
+NO_CASES = OrderCases()
+
+
+def cases_of_orders(order_ids: Sequence[int]) -> dict[int, OrderCases]:
+    """order id → its open case and finally decided types, for the given orders in one query (orders with
+    neither are left out)."""
+    if not order_ids:
+        return {}
+    open_ids: dict[int, int] = {}
+    final: dict[int, set[RefundType]] = {}
+    for order_id, case_id, refund_type, is_open, final_decision in db.session.execute(
+        _OPEN_OR_FINAL, {"order_ids": list(order_ids)}
+    ):
+        if is_open:
+            open_ids[order_id] = case_id
+        if final_decision:
+            final.setdefault(order_id, set()).add(RefundType(refund_type))
+    return {
+        order_id: OrderCases(open_ids.get(order_id), frozenset(final.get(order_id, ())))
+        for order_id in open_ids.keys() | final.keys()
+    }
 
 
 def order_cases(order_id: int) -> OrderCases:
     """The order's open case and its finally decided refund types, in one query."""
-    open_case_id, final = None, set()
-    rows = db.session.execute(_OPEN_OR_FINAL, {"order_id": order_id})
-    for case_id, refund_type, is_open, final_decision in rows:
-        if is_open:
-            open_case_id = case_id
-        if final_decision:
-            final.add(RefundType(refund_type))
-    return OrderCases(open_case_id, frozenset(final))
+    return cases_of_orders([order_id]).get(order_id, NO_CASES)
 
 
 def open_case_for(order_id: int) -> RefundCase | None:
@@ -105,17 +119,6 @@ def reserved_fen(order_id: int, excluding_case_id: int | None = None) -> int:
 def order_ledger(order: Order, excluding_case_id: int | None = None) -> Ledger:
     """The order's ledger (see orders.ledger); a case being decided leaves its own claim out."""
     return Ledger(order.amount_fen, order.refunded_fen, reserved_fen(order.id, excluding_case_id))
-
-
-def finally_decided_types(order_ids: Sequence[int]) -> dict[int, frozenset[RefundType]]:
-    """order id → the refund types decided for good on it (arbitration, an answered appeal), one query."""
-    if not order_ids:
-        return {}
-    rows = db.session.execute(_FINAL_TYPES, {"order_ids": list(order_ids)})
-    found: dict[int, set[RefundType]] = {}
-    for order_id, refund_type in rows:
-        found.setdefault(order_id, set()).add(RefundType(refund_type))
-    return {order_id: frozenset(types) for order_id, types in found.items()}
 
 
 def facts_for(order: Order, cases: OrderCases | None = None) -> engine.OrderFacts:

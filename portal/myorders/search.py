@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, false, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.cases.models import RefundCase
 from portal.extensions import db
@@ -113,16 +113,17 @@ def search_orders(customer_id: int, query: OrderQuery, per_page: int, keep: Keep
     stmt = _filtered(customer_id, query)
     if keep is not None:
         newest_first = stmt.order_by(Order.paid_at.desc(), Order.id.desc())
-        kept = keep(list(db.session.scalars(newest_first.options(selectinload(Order.product)))))
+        kept = keep(list(db.session.scalars(newest_first.options(joinedload(Order.product, innerjoin=True)))))
         pages = max((len(kept) + per_page - 1) // per_page, 1)
         page = min(max(query.page, 1), pages)
         return OrderPage(kept[(page - 1) * per_page : page * per_page], page, pages, len(kept))
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max((total + per_page - 1) // per_page, 1)
     page = min(max(query.page, 1), pages)
-    # The list shows the product's English name too: one more query for the page, not one per order.
+    # The list shows the product's English name too (and the rules read its trial days): joined, not one
+    # query per order.
     page_stmt = (
         stmt.order_by(Order.paid_at.desc(), Order.id.desc()).offset((page - 1) * per_page).limit(per_page)
     )
-    orders = db.session.scalars(page_stmt.options(selectinload(Order.product))).all()
+    orders = db.session.scalars(page_stmt.options(joinedload(Order.product, innerjoin=True))).all()
     return OrderPage(list(orders), page, pages, total)
