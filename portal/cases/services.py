@@ -304,7 +304,10 @@ def customer_cases(customer_id: int) -> list[RefundCase]:
 
 
 def get_customer_case(customer_id: int, case_id: int) -> RefundCase | None:
-    """The case if it is the customer's; None otherwise (the caller answers 404)."""
+    """The case (with its order, which its pages show) if it is the customer's; None otherwise (the caller
+    answers 404)."""
     return db.session.scalar(
-        select(RefundCase).where(RefundCase.id == case_id, RefundCase.customer_id == customer_id)
+        select(RefundCase)
+        .options(joinedload(RefundCase.order, innerjoin=True))
+        .where(RefundCase.id == case_id, RefundCase.customer_id == customer_id)
     )

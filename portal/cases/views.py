@@ -69,21 +69,26 @@ def _install_fast_lane(state) -> None:
 @customer_required
 def progress_page(case_id: int) -> Response:
     """The case's timeline; to htmx, the live fragment (unchanged polls are answered by cases.polling)."""
-    stamp = db.session.execute(
-        select(*polling.STAMP_COLUMNS).where(
-            RefundCase.id == case_id, RefundCase.customer_id == current_user.id
-        )
-    ).first()
-    if stamp is None:
+    etag = None
+    if wants_fragment():  # the full page has no validator: its stamp is the case itself, loaded below
+        stamp = db.session.execute(
+            select(*polling.STAMP_COLUMNS).where(
+                RefundCase.id == case_id, RefundCase.customer_id == current_user.id
+            )
+        ).first()
+        if stamp is None:
+            abort(404)
+        etag = polling.etag_for(case_id, stamp, utcnow(), current_locale_code())
+        if request.if_none_match.contains_weak(etag):
+            # Normally answered by the fast lane already; kept so the app alone is still correct.
+            return Response(status=304, headers=polling.not_modified_headers(etag, stamp.updated_at))
+    case = get_customer_case(current_user.id, case_id)
+    if case is None:
         abort(404)
-    etag = polling.etag_for(case_id, stamp, utcnow(), current_locale_code())
-    if wants_fragment() and request.if_none_match.contains_weak(etag):
-        # Normally answered by the fast lane already; kept so the app alone is still correct.
-        return Response(status=304, headers=polling.not_modified_headers(etag, stamp.updated_at))
-    response = _render_progress(get_customer_case(current_user.id, case_id))
-    if wants_fragment():
+    response = _render_progress(case)
+    if etag is not None:
         response.set_etag(etag, weak=True)
-    response.last_modified = stamp.updated_at.replace(tzinfo=UTC)
+    response.last_modified = case.updated_at.replace(tzinfo=UTC)
     # The polled fragment is kept by the browser alone, to be revalidated (304); the full page never.
     response.headers["Cache-Control"] = "private, no-cache" if wants_fragment() else "no-store"
     return response
