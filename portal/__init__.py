@@ -25,12 +25,13 @@ def create_app(config: dict | None = None) -> Flask:
         # Behind HTTPS-terminating proxies: believe their X-Forwarded-* so that url_for and cookies see https.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from portal import assets, errors, i18n, inputs, ops, security, shell
+    from portal import assets, errors, i18n, inputs, ops, pagecache, security, shell
     from portal.embed import setup as embed
     from portal.evidence import stores
     from portal.extensions import compress, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    pagecache.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)

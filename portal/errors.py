@@ -1,13 +1,16 @@
 """Error pages for 400/403/404/413/429/500 in the reader's language, as fragments for htmx."""
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request, session
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.embed.templating import hold_bridge_events
 from portal.extensions import db
-from portal.rendering import render
+from portal.i18n import page_locale
+from portal.pagecache import Entry, as_visitor
+from portal.rendering import render, wants_fragment
 
 TITLES = {
     400: _l("Something in the request was wrong"),
@@ -36,11 +39,15 @@ def init_app(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         return render_error(400, _l("Your form expired or was sent from elsewhere. Please try again."))
 
+    app.extensions["unknown_address_pages"] = {}
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
         if code not in TITLES:
             return error
+        if code == 404 and request.url_rule is None and "_flashes" not in session:
+            return unknown_address()
         return render_error(code)
 
     @app.errorhandler(Exception)
@@ -61,7 +68,36 @@ def _not_counted() -> int:
     return 0
 
 
-def render_error(code: int, explanation=None):
+def unknown_address() -> Response:
+    """404 for an address no route knows (a typo, a crawler): the same page for everyone, so it is made once
+    per language and kept. It looks up no sign-in (the title bar is a visitor's: no 联系客服 count, no back
+    arrow; 返回首页 leads each person home) and carries no one's CSRF token."""
+    hold_bridge_events()
+    locale = page_locale(
+        request.args.get("lang") or session.get("lang"),
+        None,
+        request.headers.get("Accept-Language", ""),
+        current_app.config,
+    )
+    pages = current_app.extensions["unknown_address_pages"]
+    key = (locale, wants_fragment())
+    shared = set(request.args) <= {"lang"}  # the language link keeps the query: any other is rendered anew
+    if (entry := pages.get(key) if shared else None) is None:
+        entry = _visitor_page(locale)
+        if shared:
+            pages[key] = entry
+    return entry.response()
+
+
+def _visitor_page(locale: str) -> Entry:
+    with force_locale(locale), as_visitor():
+        response = render_error(404, shared_page=True)
+    return Entry(
+        404, (("Content-Type", response.content_type), ("Vary", "HX-Request")), response.get_data(), 0.0
+    )
+
+
+def render_error(code: int, explanation=None, shared_page: bool = False):
     """Render the error page (or its fragment) with the right status."""
     hold_bridge_events()  # browsers fetch things they never show (a favicon): keep the APP's news for a page
     mb = current_app.config["MAX_FILE_BYTES"] // (1024 * 1024)
@@ -74,6 +110,7 @@ def render_error(code: int, explanation=None):
         explanation=text,
         code=code,
         support_unread=_not_counted,
+        shared_page=shared_page,
     )
     if code == 413:
         # htmx does not swap error answers unless told; the upload widget shows this fragment.

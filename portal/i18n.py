@@ -1,11 +1,14 @@
 """Language choice: ?lang= and the switch, then the signed-in person's setting, then Accept-Language."""
 
 from functools import cache, lru_cache
+from typing import Any
 
 from babel import support
 from flask import Flask, current_app, g, request, session
 from flask_babel import Domain, format_date, format_datetime, get_locale, get_timezone
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 from wtforms.i18n import messages_path
 
 from portal.extensions import babel
@@ -63,6 +66,17 @@ def select_locale() -> str:
     if best and best.startswith("zh"):
         return "zh_CN"
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def page_locale(requested: str | None, customer_locale: str | None, accept: str, config: Any) -> str:
+    """'zh_CN' or 'en' as select_locale picks, from plain values (no request, no loaded user): asked for,
+    the customer's, the browser's. For the layers that answer before the app (polls) or without a user."""
+    languages = config["LANGUAGES"]
+    lang = requested if requested in languages else customer_locale
+    if lang not in languages:
+        best = parse_accept_header(accept, LanguageAccept).best_match(["zh_CN", "zh", "en"])
+        lang = "zh_CN" if best and best.startswith("zh") else (best or config["BABEL_DEFAULT_LOCALE"])
+    return "zh_CN" if lang.startswith("zh") else "en"
 
 
 def current_locale_code() -> str:

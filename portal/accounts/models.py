@@ -92,6 +92,11 @@ class LoginSession(db.Model):
     customer: Mapped[Customer | None] = relationship()
     staff: Mapped[StaffUser | None] = relationship()
 
+    @property
+    def page_owner(self) -> int | None:
+        """A customer's sign-in changes their pages (portal.pagecache); a staff sign-in changes none."""
+        return self.customer_id
+
 
 class OtpChallenge(db.Model):
     __tablename__ = "otp_challenges"

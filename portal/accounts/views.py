@@ -14,6 +14,7 @@ from portal.accounts.next_url import safe_next
 from portal.clock import utcnow
 from portal.extensions import login_manager
 from portal.i18n import current_locale_code
+from portal.pagecache import cached_page
 from portal.rendering import redirect_to, render
 
 bp = Blueprint("accounts", __name__)
@@ -173,6 +174,7 @@ def sign_out():
 
 @bp.get("/me")
 @customer_required
+@cached_page
 def me():
     """我的: the customer's own page (number, notification settings, language, sign-out)."""
     return render("accounts/me.html")

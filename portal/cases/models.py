@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, object_session, relationship
 
 from portal.cases.states import CaseState
 from portal.clock import utcnow
@@ -119,6 +119,11 @@ class CaseEvent(db.Model):
 
     case: Mapped[RefundCase] = relationship(back_populates="events")
 
+    @property
+    def page_owner(self) -> int:
+        """Whose pages this event changes (portal.pagecache): its case's customer's."""
+        return (self.case or object_session(self).get(RefundCase, self.case_id)).customer_id
+
 
 class AuditHead(db.Model):
     """The chain's single head row: appenders lock it, so concurrent writers cannot fork the chain."""
@@ -128,4 +133,3 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(String(64))
-

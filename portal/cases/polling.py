@@ -18,14 +18,14 @@ from flask import Flask
 from itsdangerous import BadSignature
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.datastructures import LanguageAccept
-from werkzeug.http import http_date, parse_accept_header, parse_cookie, parse_etags
+from werkzeug.http import http_date, parse_cookie, parse_etags
 
 from portal.accounts.models import Customer, LoginSession
 from portal.cases.models import RefundCase
 from portal.cases.progress import review_overdue
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.i18n import page_locale
 
 PROGRESS_PATH = re.compile(r"/cases/(\d+)")
 STAMP_COLUMNS = (
@@ -42,16 +42,6 @@ def etag_for(case_id: int, stamp: Any, now: datetime, locale: str) -> str:
     # Lateness flips with the clock, not with a write; the language changes every word.
     late = review_overdue(stamp, now)
     return f"case-{case_id}-v{stamp.version}-{stamp.updated_at:%Y%m%d%H%M%S%f}-{int(late)}-{locale}"
-
-
-def page_locale(requested: str | None, customer_locale: str | None, accept: str, config: Any) -> str:
-    """'zh_CN' or 'en' as portal.i18n.select_locale picks: asked for, the customer's, the browser's."""
-    languages = config["LANGUAGES"]
-    lang = requested if requested in languages else customer_locale
-    if lang not in languages:
-        best = parse_accept_header(accept, LanguageAccept).best_match(["zh_CN", "zh", "en"])
-        lang = "zh_CN" if best and best.startswith("zh") else (best or config["BABEL_DEFAULT_LOCALE"])
-    return "zh_CN" if lang.startswith("zh") else "en"
 
 
 @cache

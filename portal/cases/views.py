@@ -32,6 +32,7 @@ from portal.evidence.uploads import Limits, Upload, UploadRefused
 from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.orders.labels import PAYMENT_ROUTE
+from portal.pagecache import cached_page
 from portal.policy.labels import REFUND_TYPE_LABELS
 from portal.policy.publishing import texts_for_case
 from portal.rendering import redirect_to, render, wants_fragment
@@ -67,6 +68,7 @@ def _install_fast_lane(state) -> None:
 
 @bp.get("/cases/<int:case_id>", endpoint="progress")
 @customer_required
+@cached_page
 def progress_page(case_id: int) -> Response:
     """The case's timeline; to htmx, the live fragment (unchanged polls are answered by cases.polling)."""
     etag = None
@@ -128,6 +130,7 @@ def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = 
 
 @bp.get("/refunds")
 @customer_required
+@cached_page
 def records() -> Response:
     """Every refund of the customer: state, amount, route, and when the money arrives or arrived."""
     cases = customer_cases(current_user.id)

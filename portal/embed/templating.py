@@ -6,6 +6,7 @@ from flask_login import current_user
 from portal.cases.links import case_page_url
 from portal.embed.bridge import BridgeEvent
 from portal.embed.marks import claim_events
+from portal.pagecache import forbid as forbid_keeping
 
 _CLAIMED = "portal.embed.bridge_events_claimed"
 
@@ -24,7 +25,10 @@ def pending_bridge_events() -> list[BridgeEvent]:
     if request.environ.get(_CLAIMED) or not in_embed_mode():
         return []
     request.environ[_CLAIMED] = True
-    return claim_events(current_user.id, case_page_url)
+    events = claim_events(current_user.id, case_page_url)
+    if events:
+        forbid_keeping()  # the next answer must not tell them again
+    return events
 
 
 def hold_bridge_events() -> None:

@@ -14,6 +14,7 @@ from portal.myorders.forms import OrderSearchForm
 from portal.myorders.search import search_orders
 from portal.orders import labels
 from portal.orders.models import get_customer_order
+from portal.pagecache import cached_page
 from portal.policy import engine
 from portal.policy.publishing import policy_in_force
 from portal.policy.texts import category_summary
@@ -31,6 +32,7 @@ def order_labels() -> dict:
 
 @bp.get("/orders")
 @customer_required
+@cached_page
 def my_orders():
     """The signed-in customer's orders, newest first, with search and a refund badge on each."""
     form = OrderSearchForm(request.args)
@@ -56,6 +58,7 @@ def my_orders():
 
 @bp.get("/orders/<int:order_id>")
 @customer_required
+@cached_page
 def order_detail(order_id: int):
     """One order's facts, the refund rule for its category, and 申请退款 when possible."""
     order = get_customer_order(current_user.id, order_id)

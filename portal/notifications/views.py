@@ -12,6 +12,7 @@ from portal.i18n import current_locale_code
 from portal.notifications.forms import NotificationSettingsForm
 from portal.notifications.models import InboxMessage
 from portal.notifications.preferences import save_preferences
+from portal.pagecache import cached_page
 from portal.rendering import redirect_to, render, wants_fragment
 
 bp = Blueprint("notifications", __name__)
@@ -50,6 +51,7 @@ def badge_etag(count: int) -> str:
 
 @bp.get("/messages")
 @customer_required
+@cached_page
 def inbox() -> Response:
     """The customer's messages, newest first, unread ones marked."""
     messages = db.session.scalars(
@@ -89,6 +91,7 @@ def mark_all_read() -> Response:
         update(InboxMessage)
         .where(InboxMessage.customer_id == current_user.id, InboxMessage.read_at.is_(None))
         .values(read_at=utcnow())
+        .execution_options(page_owner=current_user.id)  # whose pages change (portal.pagecache)
     )
     db.session.commit()
     return redirect_to(url_for("notifications.inbox"))
@@ -96,6 +99,7 @@ def mark_all_read() -> Response:
 
 @bp.get("/messages/badge")
 @customer_required
+@cached_page
 def badge() -> Response:
     """The header's inbox link with its unread count; 304 (no swap) while the count is unchanged."""
     count = unread_count(current_user.id)

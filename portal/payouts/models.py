@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from portal.clock import utcnow
 from portal.dbtypes import enum_column
@@ -76,6 +76,10 @@ class ReceivingAccount(db.Model):
     payout: Mapped[Payout] = relationship(back_populates="receiving_account")
 
     @property
+    def page_owner(self) -> int:
+        return payout_owner(self)
+
+    @property
     def masked_number(self) -> str:
         return mask(self.kind, self.account_no)
 
@@ -102,6 +106,10 @@ class ManualTransfer(db.Model):
     payout: Mapped[Payout] = relationship(back_populates="transfer")
     staff = relationship("StaffUser")
 
+    @property
+    def page_owner(self) -> int:
+        return payout_owner(self)
+
 
 class PayoutNotice(db.Model):
     """A gateway notification that changed something; a replay (same notify id) changes nothing."""
@@ -115,3 +123,12 @@ class PayoutNotice(db.Model):
     succeeded: Mapped[bool]
     amount_fen: Mapped[int]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def page_owner(self) -> int:
+        return payout_owner(self)
+
+
+def payout_owner(row: ReceivingAccount | ManualTransfer | PayoutNotice) -> int:
+    """Whose pages a payout's detail row changes (portal.pagecache): the payout's customer's."""
+    return (getattr(row, "payout", None) or object_session(row).get(Payout, row.payout_id)).customer_id

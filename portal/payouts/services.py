@@ -150,7 +150,8 @@ def lock_payout(payout_id: int) -> Payout | None:
     """
     db.session.execute(
         update(Payout).where(Payout.id == payout_id).values(lock_seq=Payout.lock_seq + 1),
-        execution_options={"synchronize_session": False},
+        # A lock, not a change: no page shows lock_seq (portal.pagecache).
+        execution_options={"synchronize_session": False, "page_owner": None},
     )
     return db.session.scalar(
         select(Payout)

@@ -24,6 +24,7 @@ from portal.evidence.storage import Storage
 from portal.extensions import db
 from portal.i18n import current_locale_code
 from portal.orders.models import Order, get_customer_order
+from portal.pagecache import cached_page
 from portal.policy import engine
 from portal.policy import labels as policy_labels
 from portal.policy.kinds import RefundType
@@ -111,6 +112,7 @@ def _require(wiz: Wizard, details: bool = False) -> engine.Assessment:
 
 @bp.get("/orders/<int:order_id>/refund")
 @customer_required
+@cached_page
 def choose_type(order_id: int):
     """Step 1; with htmx and ?refund_type= only the policy hint for that type."""
     wiz = _wizard(order_id)
@@ -161,6 +163,7 @@ def _type_page(wiz: Wizard, selected: RefundType | None, block: str | None, stat
 
 @bp.route("/orders/<int:order_id>/refund/reason", methods=["GET", "POST"])
 @customer_required
+@cached_page
 def reason(order_id: int):
     """Step 2: a required, length-limited reason, and the amount (suggested; only lower is allowed)."""
     wiz = _wizard(order_id)
@@ -221,6 +224,7 @@ def _reason_page(wiz: Wizard, form: DetailsForm, assessment: engine.Assessment, 
 
 @bp.get("/orders/<int:order_id>/refund/evidence")
 @customer_required
+@cached_page
 def evidence(order_id: int):
     """Step 3: each checklist item with its own upload, the files already sent, and a tick when done."""
     wiz = _wizard(order_id)
@@ -372,6 +376,7 @@ def _storage() -> Storage:
 
 @bp.get("/orders/<int:order_id>/refund/review")
 @customer_required
+@cached_page
 def review(order_id: int):
     """Step 4: everything entered, what is still missing, and the submit button."""
     wiz = _wizard(order_id)
@@ -434,4 +439,3 @@ def _review_page(wiz: Wizard, assessment: engine.Assessment, error=None, status:
         form=SubmitForm(formdata=None, idempotency_key=wiz.draft.idempotency_key),
         error=error,
     )
-

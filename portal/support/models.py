@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -70,6 +70,11 @@ class SupportMessage(db.Model):
     client_token: Mapped[str | None] = mapped_column(String(64))
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+    @property
+    def page_owner(self) -> int:
+        """Whose pages this message changes (portal.pagecache): its conversation's customer's."""
+        return (self.conversation or object_session(self).get(Conversation, self.conversation_id)).customer_id
 
 
 class CannedReply(db.Model):

@@ -18,7 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_etags
 
 from portal.accounts.models import Customer, LoginSession
-from portal.cases.polling import PollFastLane, not_modified_headers, page_locale
+from portal.cases.polling import PollFastLane, not_modified_headers
+from portal.i18n import page_locale
 from portal.support.models import Conversation
 
 THREAD_PATH = re.compile(r"/support/(\d+)")

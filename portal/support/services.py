@@ -257,6 +257,7 @@ def _mark_read(conversation: Conversation, author_kind: str, now: datetime) -> i
             SupportMessage.read_at.is_(None),
         )
         .values(read_at=now)
+        .execution_options(page_owner=conversation.customer_id)  # whose pages change (portal.pagecache)
     )
     return result.rowcount or 0
 

@@ -4,6 +4,7 @@ three times the orders, requests and messages (no query per row)."""
 from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event
 
 from portal.cases.states import CaseState as S
@@ -37,6 +38,7 @@ def queries_per_page(client, paths: dict[str, str]) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.config(PAGE_CACHE_SECONDS=0)  # what rendering costs (a repeat is one query: test_pagecache.py)
 def test_pages_ask_few_questions_and_no_more_as_data_grows(journey):
     case = open_case_for(journey.customer_id)
     advance(case.id, S.EVIDENCE_RECEIVED, S.UNDER_REVIEW, S.MORE_EVIDENCE, evidence_request="请补充截图。")

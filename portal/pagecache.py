@@ -1,0 +1,310 @@
+"""Customer pages kept as rendered for a short while, until anything of that customer's changes.
+
+A customer who opens 退款进度 again, comes back to 我的订单 or refreshes 站内信 usually finds nothing changed
+since the last time; rendering the page again costs 5–10 ms of server CPU. This module keeps the rendered
+answer of the views marked with `@cached_page`, per sign-in, address, htmx headers and language, and
+gives it again while
+
+- nothing that belongs to that customer was written (a *revision* per customer in Redis, raised after every
+  commit that wrote one of their rows: an order, a case or its events, evidence, a draft, a message …),
+- nothing shared was written (the *site* revision: policy versions, products, the working-day calendar,
+  staff; any row or bulk statement whose owner is not known raises it, so an unknown write can only make
+  the cache forget too much, never show too little),
+- and the answer is at most PAGE_CACHE_SECONDS old (a platform choice, 60 s): what changes with the clock
+  alone (a deadline passing, a refund window closing) shows at most that late; every action checks the
+  rules again when it is taken, so a page a minute old never lets anyone do what is no longer allowed.
+
+Never kept: anything but a 200 HTML answer to a GET, a page that showed a flash message, a page that told
+the APP news (bridge events, see `forbid`), conditional requests (the progress page answers those itself),
+staff pages. Access is checked before the cache is asked (the decorator sits under the customer guard), and
+the key holds the sign-in's own id, so one customer's page is never given to another.
+
+The revision is read before the page's own queries, and every query sees what was committed when it ran
+(PostgreSQL's READ COMMITTED, SQLite's reads outside a write transaction): a page is never filed under a
+revision raised by a commit it does not show. Redis unreachable: no cache (every page renders) until it
+answers again.
+
+Each web process keeps its own entries (a bounded LRU, PAGE_CACHE_ENTRIES); the revisions are shared by
+every process through Redis, the worker's writes included.
+"""
+
+import gzip
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import wraps
+
+import brotli
+from flask import Flask, Response, current_app, g, has_app_context, make_response, request, session
+from flask_login import current_user
+from redis import Redis
+from redis.exceptions import RedisError
+from sqlalchemy import event
+from sqlalchemy.orm import Session, UOWTransaction
+
+from portal.i18n import current_locale_code
+from portal.queueing import redis_connection
+
+log = logging.getLogger(__name__)
+
+SITE = "site"
+REVISION_KEY = "refund:pages:rev:"  # + customer id, or SITE
+REVISION_TTL = 86400  # seconds; far longer than any entry lives
+# Tables no customer page shows (delivery bookkeeping, sign-in codes, the audit chain's head, the APP
+# bridge's marks): writing them changes no page.
+UNSEEN_TABLES = frozenset(
+    {"outbox", "console_sms", "otp_challenges", "handoff_token_uses", "audit_head", "embed_bridge_marks"}
+)
+REDIS_RETRY_SECONDS = 5  # after Redis failed, pages render without asking it for this long
+MAX_ENTRY_BYTES = 256 * 1024
+KEPT_HEADERS = ("Content-Type", "Vary", "ETag", "Last-Modified", "Cache-Control", "HX-Reswap", "HX-Retarget")
+HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target", "HX-Trigger")
+_OWNERS = "page_owners"  # in a SQLAlchemy session's info: whose pages its unfinished transaction changes
+_NO_STORE = "portal.page_cache.no_store"
+
+
+@dataclass(slots=True)
+class Entry:
+    """A kept answer; its brotli and gzip forms are made on first use and kept with it."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    stored_at: float
+    encoded: dict[str, bytes] = field(default_factory=dict)
+
+    def response(self) -> Response:
+        """The answer, compressed as the browser asks (Flask-Compress leaves an encoded answer alone)."""
+        response = Response(self.body, self.status, list(self.headers))
+        encoding = next((name for name in ("br", "gzip") if request.accept_encodings[name]), None)
+        if encoding is None or len(self.body) < current_app.config["COMPRESS_MIN_SIZE"]:
+            return response
+        if (data := self.encoded.get(encoding)) is None:
+            data = self.encoded[encoding] = _compress(self.body, encoding, current_app.config)
+        response.set_data(data)
+        response.headers["Content-Encoding"] = encoding
+        response.vary.add("Accept-Encoding")
+        return response
+
+
+def _compress(body: bytes, encoding: str, config) -> bytes:
+    """As Flask-Compress would, with the same settings."""
+    if encoding == "br":
+        return brotli.compress(body, quality=config["COMPRESS_BR_LEVEL"])
+    return gzip.compress(body, config["COMPRESS_LEVEL"])
+
+
+class PageStore:
+    """A bounded, thread-safe LRU of rendered answers."""
+
+    def __init__(self, max_entries: int, max_age: float) -> None:
+        self.max_entries = max_entries
+        self.max_age = max_age
+        self._entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if time.monotonic() - entry.stored_at > self.max_age:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, entry: Entry) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class Revisions:
+    """The shared revision counters in Redis; a failure turns the cache off for a few seconds."""
+
+    def __init__(self, connect: Callable[[], Redis]) -> None:
+        self._connect = connect
+        self._client: Redis | None = None
+        self._failed_at = 0.0
+
+    def _redis(self) -> Redis | None:
+        if time.monotonic() - self._failed_at < REDIS_RETRY_SECONDS:
+            return None
+        if self._client is None:
+            self._client = self._connect()
+        return self._client
+
+    def _failed(self, exc: RedisError) -> None:
+        self._failed_at = time.monotonic()
+        log.warning("page cache off for %ss: Redis failed (%s)", REDIS_RETRY_SECONDS, type(exc).__name__)
+
+    def read(self, customer_id: int) -> tuple[int, int] | None:
+        client = self._redis()
+        if client is None:
+            return None
+        try:
+            site, own = client.mget(REVISION_KEY + SITE, REVISION_KEY + str(customer_id))
+        except RedisError as exc:
+            self._failed(exc)
+            return None
+        return int(site or 0), int(own or 0)
+
+    def raise_(self, owners: Iterable[int | str]) -> None:
+        client = self._redis()
+        if client is None:
+            # Their entries may outlive the change by up to their age limit (PAGE_CACHE_SECONDS).
+            return
+        try:
+            with client.pipeline(transaction=False) as pipe:
+                for owner in owners:
+                    pipe.incr(REVISION_KEY + str(owner))
+                    pipe.expire(REVISION_KEY + str(owner), REVISION_TTL)
+                pipe.execute()
+        except RedisError as exc:
+            self._failed(exc)
+
+
+@contextmanager
+def as_visitor():
+    """Render as a signed-out visitor would see it (a page that is the same for everyone)."""
+    had, user = "_login_user" in g, g.get("_login_user")
+    g._login_user = current_app.login_manager.anonymous_user()
+    try:
+        yield
+    finally:
+        if had:
+            g._login_user = user
+        else:
+            g.pop("_login_user", None)
+
+
+def forbid() -> None:
+    """This answer must not be given twice (it told the APP news): render it, do not keep it."""
+    request.environ[_NO_STORE] = True  # per request, not on g: an app context may outlive one (tests)
+
+
+def owner_of(obj: object) -> int | str | None:
+    """Whose pages a written row changes: a customer id, SITE, or None for rows no page shows."""
+    table = getattr(obj, "__tablename__", None)
+    if table in UNSEEN_TABLES:
+        return None
+    if table == "customers":
+        return obj.id
+    if hasattr(type(obj), "page_owner"):
+        # A model without its own customer_id says whose it is (a case event: its case's customer), or None.
+        return obj.page_owner
+    owner = getattr(obj, "customer_id", None)
+    return SITE if owner is None else owner
+
+
+def _owners(session: Session) -> set:
+    return session.info.setdefault(_OWNERS, set())
+
+
+def _note_flush(session: Session, _transaction: UOWTransaction, _instances) -> None:
+    owners = _owners(session)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if (owner := owner_of(obj)) is not None:
+            owners.add(owner)
+
+
+def _note_statement(state) -> None:
+    """Bulk INSERT/UPDATE/DELETE through the session: the statement may name its owner
+    (`.execution_options(page_owner=customer_id)`), else it changes the site's pages."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is not None and table.name in UNSEEN_TABLES:
+        return
+    owner = state.execution_options.get("page_owner", SITE)
+    if owner is not None:  # None: the statement changes nothing a page shows (a lock)
+        _owners(state.session).add(owner)
+
+
+def _after_commit(session: Session) -> None:
+    owners = session.info.pop(_OWNERS, None)
+    if owners and has_app_context():
+        revisions = current_app.extensions.get("page_cache_revisions")
+        if revisions is not None:
+            revisions.raise_(owners)
+
+
+def _forget(session: Session, *_args) -> None:
+    session.info.pop(_OWNERS, None)
+
+
+def _listen_once(target, name: str, fn) -> None:
+    if not event.contains(target, name, fn):
+        event.listen(target, name, fn)
+
+
+def init_app(app: Flask) -> None:
+    """The store of this process, and the revisions raised after every commit (of any Session)."""
+    seconds = float(app.config["PAGE_CACHE_SECONDS"])
+    entries = int(app.config["PAGE_CACHE_ENTRIES"])
+    app.extensions["page_cache"] = PageStore(entries, seconds) if seconds else None
+    url = app.config["REDIS_URL"]
+    app.extensions["page_cache_revisions"] = Revisions(lambda: redis_connection(url))
+    _listen_once(Session, "before_flush", _note_flush)
+    _listen_once(Session, "do_orm_execute", _note_statement)
+    _listen_once(Session, "after_commit", _after_commit)
+    _listen_once(Session, "after_rollback", _forget)
+
+
+def _key() -> tuple | None:
+    """The entry's key, or None when this request must render (and not be kept)."""
+    if "_flashes" in session or request.if_none_match or request.if_modified_since:
+        return None
+    revision = current_app.extensions["page_cache_revisions"].read(current_user.id)
+    if revision is None:
+        return None
+    htmx = tuple(request.headers.get(name) for name in HTMX_HEADERS)
+    login = current_user.login_session.id
+    return (login, request.full_path, htmx, current_locale_code(), revision)
+
+
+def _keep(store: PageStore, key: tuple, response: Response) -> None:
+    if (
+        response.status_code != 200
+        or response.mimetype != "text/html"
+        or response.is_streamed
+        or "Set-Cookie" in response.headers
+        or request.environ.get(_NO_STORE)
+        or "_flashes" in session
+    ):
+        return
+    body = response.get_data()
+    if len(body) > MAX_ENTRY_BYTES:
+        return
+    headers = tuple((name, value) for name in KEPT_HEADERS for value in response.headers.getlist(name))
+    store.put(key, Entry(response.status_code, headers, body, time.monotonic()))
+
+
+def cached_page(view):
+    """Mark a customer page's GET view as cacheable; put it under `customer_required`."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        store = current_app.extensions["page_cache"]
+        if store is None or request.method != "GET":
+            return view(*args, **kwargs)
+        key = _key()
+        if key is not None and (entry := store.get(key)) is not None:
+            return entry.response()
+        response = make_response(view(*args, **kwargs))
+        if key is not None:
+            _keep(store, key, response)
+        return response
+
+    wrapper.page_cache = True
+    return wrapper
