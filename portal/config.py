@@ -85,9 +85,9 @@ class Defaults:
     # copy, bridge events and all; the views decide what may be answered "not modified".
     COMPRESS_EVALUATE_CONDITIONAL_REQUEST = False
     # Customer pages kept as rendered until the customer's data or the site's changes (portal/pagecache.py):
-    # at most this many seconds (a platform choice; 0: off) and this many answers per web process.
+    # at most this many seconds (a platform choice; 0: off), within this many bytes per web process.
     PAGE_CACHE_SECONDS = 60
-    PAGE_CACHE_ENTRIES = 1000
+    PAGE_CACHE_BYTES = 8 * 1024 * 1024
     PROGRESS_POLL_SECONDS = 8  # how often an open 退款进度 page asks for news (htmx)
     # Payouts (portal/payouts): the SANDBOX gateway by default; see the README for real providers.
     PAYMENT_GATEWAY_URL = "http://127.0.0.1:5055"

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 from portal.embed.templating import hold_bridge_events
 from portal.extensions import db
 from portal.i18n import page_locale
-from portal.pagecache import Entry, as_visitor
+from portal.pagecache import APP_SIGN_IN_HINT, Entry, as_visitor
 from portal.rendering import render, wants_fragment
 
 TITLES = {
@@ -46,7 +46,7 @@ def init_app(app: Flask) -> None:
         code = error.code or 500
         if code not in TITLES:
             return error
-        if code == 404 and request.url_rule is None and "_flashes" not in session:
+        if code == 404 and request.url_rule is None and not {"_flashes", APP_SIGN_IN_HINT} & session.keys():
             return unknown_address()
         return render_error(code)
 

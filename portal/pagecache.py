@@ -24,7 +24,7 @@ The revision is read before the page's own queries, and every query sees what wa
 revision raised by a commit it does not show. Redis unreachable: no cache (every page renders) until it
 answers again.
 
-Each web process keeps its own entries (a bounded LRU, PAGE_CACHE_ENTRIES); the revisions are shared by
+Each web process keeps its own entries (an LRU within PAGE_CACHE_BYTES); the revisions are shared by
 every process through Redis, the worker's writes included.
 """
 
@@ -42,12 +42,13 @@ import brotli
 from flask import Flask, Response, current_app, g, has_app_context, make_response, request, session
 from flask_login import current_user
 from redis import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction
 
 from portal.i18n import current_locale_code
-from portal.queueing import redis_connection
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,11 @@ UNSEEN_TABLES = frozenset(
     {"outbox", "console_sms", "otp_challenges", "handoff_token_uses", "audit_head", "embed_bridge_marks"}
 )
 REDIS_RETRY_SECONDS = 5  # after Redis failed, pages render without asking it for this long
-MAX_ENTRY_BYTES = 256 * 1024
+MAX_ENTRY_BYTES = 256 * 1024  # a bigger answer is not kept
 KEPT_HEADERS = ("Content-Type", "Vary", "ETag", "Last-Modified", "Cache-Control", "HX-Reswap", "HX-Retarget")
+# In the signed session of a sign-in the APP opened (embed mode): its pages are never a visitor's (the APP's
+# title bar), so an unknown address renders for that person instead of giving the shared 404 page.
+APP_SIGN_IN_HINT = "in_app"
 HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request", "HX-Target", "HX-Trigger")
 _OWNERS = "page_owners"  # in a SQLAlchemy session's info: whose pages its unfinished transaction changes
 _NO_STORE = "portal.page_cache.no_store"
@@ -99,11 +103,13 @@ def _compress(body: bytes, encoding: str, config) -> bytes:
 
 
 class PageStore:
-    """A bounded, thread-safe LRU of rendered answers."""
+    """A thread-safe LRU of rendered answers, within a byte budget (their compressed forms add about a
+    fifth)."""
 
-    def __init__(self, max_entries: int, max_age: float) -> None:
-        self.max_entries = max_entries
+    def __init__(self, max_bytes: int, max_age: float) -> None:
+        self.max_bytes = max_bytes
         self.max_age = max_age
+        self.bytes = 0
         self._entries: OrderedDict[tuple, Entry] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -113,17 +119,22 @@ class PageStore:
             if entry is None:
                 return None
             if time.monotonic() - entry.stored_at > self.max_age:
-                del self._entries[key]
+                self._drop(key)
                 return None
             self._entries.move_to_end(key)
             return entry
 
     def put(self, key: tuple, entry: Entry) -> None:
         with self._lock:
+            if key in self._entries:
+                self._drop(key)
             self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self.bytes += len(entry.body)
+            while self.bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: tuple) -> None:
+        self.bytes -= len(self._entries.pop(key).body)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -133,6 +144,7 @@ class Revisions:
     """The shared revision counters in Redis; a failure turns the cache off for a few seconds."""
 
     def __init__(self, connect: Callable[[], Redis]) -> None:
+        # Without retries: a page must not wait for Redis (the failure turns the cache off instead).
         self._connect = connect
         self._client: Redis | None = None
         self._failed_at = 0.0
@@ -251,10 +263,13 @@ def _listen_once(target, name: str, fn) -> None:
 def init_app(app: Flask) -> None:
     """The store of this process, and the revisions raised after every commit (of any Session)."""
     seconds = float(app.config["PAGE_CACHE_SECONDS"])
-    entries = int(app.config["PAGE_CACHE_ENTRIES"])
-    app.extensions["page_cache"] = PageStore(entries, seconds) if seconds else None
+    budget = int(app.config["PAGE_CACHE_BYTES"])
+    app.extensions["page_cache"] = PageStore(budget, seconds) if seconds else None
     url = app.config["REDIS_URL"]
-    app.extensions["page_cache_revisions"] = Revisions(lambda: redis_connection(url))
+    no_retry = Retry(NoBackoff(), 0)
+    app.extensions["page_cache_revisions"] = Revisions(
+        lambda: Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5, retry=no_retry)
+    )
     _listen_once(Session, "before_flush", _note_flush)
     _listen_once(Session, "do_orm_execute", _note_statement)
     _listen_once(Session, "after_commit", _after_commit)

@@ -14,7 +14,7 @@ from portal.accounts.next_url import safe_next
 from portal.clock import utcnow
 from portal.extensions import login_manager
 from portal.i18n import current_locale_code
-from portal.pagecache import cached_page
+from portal.pagecache import APP_SIGN_IN_HINT, cached_page
 from portal.rendering import redirect_to, render
 
 bp = Blueprint("accounts", __name__)
@@ -92,6 +92,8 @@ def _sign_in(principal, embed: bool = False) -> None:
     _clear_session()
     services.open_session(principal, embed=embed)
     login_user(principal)
+    if embed:
+        session[APP_SIGN_IN_HINT] = True
     session[SEEN] = int(utcnow().replace(tzinfo=UTC).timestamp())
 
 
