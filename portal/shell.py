@@ -1,11 +1,14 @@
 """The customer's H5 shell: which tab a page is (the four root pages show the bottom tab bar), where the
-title bar's 联系客服 leads from this page, and long numbers that fit a 320 px phone."""
+title bar's 联系客服 leads from this page, the counts its badges show, and long numbers that fit a 320 px
+phone."""
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
+from sqlalchemy import Select, select
 
+from portal.extensions import db
 from portal.icons import icon
 
 # Root pages of the customer's shell, by endpoint: they show the tab bar and no back arrow.
@@ -44,6 +47,36 @@ def support_link() -> str | None:
     if isinstance(args.get("order_id"), int):
         return url_for("support.index", order=args["order_id"])
     return url_for("support.index")
+
+
+def register_count(app: Flask, name: str, statement: Select) -> None:
+    """A number a badge of the shell shows: a statement selecting one count for `:customer_id` (features
+    register theirs, e.g. 联系客服's unseen answers and 站内信's unread messages)."""
+    app.extensions.setdefault("shell_counts", {})[name] = statement
+    app.extensions.pop("shell_counts_query", None)
+
+
+def shell_count(name: str) -> int:
+    """A registered count for the signed-in customer (0 for anyone else). The first asked on a page counts
+    them all in one query: the title bar and the tab bar show two."""
+    if not _customer_page():
+        return 0
+    counted = getattr(request, "shell_counts", None)
+    if counted is None:
+        query, names = _counts_query()
+        row = db.session.execute(query, {"customer_id": current_user.id}).one()
+        counted = request.shell_counts = dict(zip(names, row, strict=True))
+    return counted[name]
+
+
+def _counts_query() -> tuple[Select, tuple[str, ...]]:
+    built = current_app.extensions.get("shell_counts_query")
+    if built is None:  # built once per app
+        counts = current_app.extensions["shell_counts"]
+        names = tuple(counts)
+        query = select(*(counts[name].scalar_subquery().label(name) for name in names))
+        built = current_app.extensions["shell_counts_query"] = (query, names)
+    return built
 
 
 # Long numbers (order, refund and payout numbers) may break after every group of this many characters.

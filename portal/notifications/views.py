@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select, update
 
+from portal import shell
 from portal.accounts.guards import customer_required
 from portal.clock import utcnow
 from portal.extensions import db
@@ -32,14 +33,18 @@ def unread_count(customer_id: int) -> int:
     return db.session.scalar(_UNREAD, {"customer_id": customer_id})
 
 
+@bp.record_once
+def _count_in_the_shell(state) -> None:
+    shell.register_count(state.app, "inbox_unread", _UNREAD)
+
+
 @bp.app_context_processor
 def inbox_badge() -> dict:
-    """`inbox_unread()` for the header badge; counted only when a page actually shows it."""
+    """`inbox_unread()` for the tab bar's badge; counted only when a page shows it (in the shell's one query
+    for its badges)."""
 
     def inbox_unread() -> int:
-        if not current_user.is_authenticated or current_user.is_staff:
-            return 0
-        return unread_count(current_user.id)
+        return shell.shell_count("inbox_unread")
 
     return {"inbox_unread": inbox_unread, "inbox_etag": badge_etag, "inbox_poll_seconds": BADGE_POLL_SECONDS}
 

@@ -148,8 +148,9 @@ def customer_conversations(customer_id: int) -> list[tuple[Conversation, int]]:
     return [(conversation, int(count)) for conversation, count in rows]
 
 
-# Asked on every customer page (the title bar's 联系客服): the statement is built once.
-_UNREAD_FOR_CUSTOMER = (
+# Staff answers the customer has not seen yet, over all their conversations: the title bar's 联系客服 shows
+# it on every customer page (counted with the shell's other badges, see portal/shell.py).
+UNREAD_FOR_CUSTOMER = (
     select(func.count(SupportMessage.id))
     .join(Conversation, Conversation.id == SupportMessage.conversation_id)
     .where(
@@ -158,11 +159,6 @@ _UNREAD_FOR_CUSTOMER = (
         SupportMessage.read_at.is_(None),
     )
 )
-
-
-def unread_for_customer(customer_id: int) -> int:
-    """Staff answers the customer has not seen yet, over all their conversations."""
-    return db.session.scalar(_UNREAD_FOR_CUSTOMER, {"customer_id": customer_id})
 
 
 def store_photo(storage: Storage, photo: Photo) -> ProcessedFile:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from portal import shell
 from portal.accounts.guards import customer_required, staff_required
 from portal.accounts.roles import EDITOR_ROLES, REVIEW_ROLES, SENIOR_ROLES
 from portal.cases import deadlines
@@ -34,18 +35,19 @@ from portal.support.models import CannedReply, Conversation
 from portal.support.notify import tell_customer_answered
 
 
+@bp.record_once
+def _count_in_the_shell(state) -> None:
+    shell.register_count(state.app, "support_unread", services.UNREAD_FOR_CUSTOMER)
+
+
+def support_unread() -> int:
+    """Unseen answers for the 联系客服 link: counted only where a page shows it, once per request however many
+    places show it (the title bar, 我的), in the shell's one query for its badges."""
+    return shell.shell_count("support_unread")
+
+
 @bp.app_context_processor
 def support_badge() -> dict:
-    """`support_unread()` for the 联系客服 link: unseen answers, counted only where a page shows it."""
-
-    def support_unread() -> int:
-        if not current_user.is_authenticated or current_user.is_staff:
-            return 0
-        # Counted once per request, however many places on the page show it (the title bar, 我的).
-        if not hasattr(request, "support_unread"):
-            request.support_unread = services.unread_for_customer(current_user.id)
-        return request.support_unread
-
     return {"support_unread": support_unread}
 
 

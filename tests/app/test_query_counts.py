@@ -11,7 +11,7 @@ from portal.cases.states import CaseState as S
 from portal.extensions import db
 from tests.factories import advance, new_order, open_case, open_case_for
 
-MOST = 10  # the busiest page, 退款进度 asking for more evidence, asks 10 today
+MOST = 8  # the busiest page, 退款进度 asking for more evidence, asks 8 today
 
 
 @contextmanager
