@@ -14,11 +14,8 @@ class OrderSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a search changes nothing
 
-    q = StringField(
-        _l("Order number or product name"),
-        validators=[Optional(), Length(max=60)],
-        render_kw={"type": "search", "autocomplete": "off", "enterkeyhint": "search"},
-    )
+    # Written as HTML by orders/list.html (its maxlength from the Length rule here).
+    q = StringField(_l("Order number or product name"), validators=[Optional(), Length(max=60)])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
     status = SelectField(
