@@ -122,6 +122,11 @@ def settle(server, workers: int) -> None:
     before = -1.0
     while time.monotonic() < deadline:
         time.sleep(0.5)
+        if server.poll() is not None:
+            raise RuntimeError(
+                f"gunicorn stopped (exit {server.returncode}): did its workers fail to boot?"
+                " `python -c 'import wsgi'` shows an import-time error"
+            )
         used = server_cpu(server)
         if len(children.read_text().split()) == workers and used - before < 0.02:
             return
