@@ -1,6 +1,7 @@
 """Catalogue and orders."""
 
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
@@ -74,15 +75,18 @@ class Order(db.Model):
         return max(self.amount_fen - self.refunded_fen, 0)
 
 
-# Asked by every order and wizard page: the statement is built once. Both pages read the product (its trial
-# days are a fact the rules look at): it comes in the same query.
-_CUSTOMER_ORDER = (
-    select(Order)
-    .options(joinedload(Order.product, innerjoin=True))
-    .where(Order.id == bindparam("order_id"), Order.customer_id == bindparam("customer_id"))
-)
+@cache
+def _customer_order():
+    """Asked by every order and wizard page: the statement is built once, on first use (the loader option
+    needs every model mapped, which is not yet so while the models are imported). Both pages read the product
+    (its trial days are a fact the rules look at): it comes in the same query."""
+    return (
+        select(Order)
+        .options(joinedload(Order.product, innerjoin=True))
+        .where(Order.id == bindparam("order_id"), Order.customer_id == bindparam("customer_id"))
+    )
 
 
 def get_customer_order(customer_id: int, order_id: int) -> Order | None:
     """The order (and its product) if it belongs to the customer; None otherwise (the caller answers 404)."""
-    return db.session.scalar(_CUSTOMER_ORDER, {"order_id": order_id, "customer_id": customer_id})
+    return db.session.scalar(_customer_order(), {"order_id": order_id, "customer_id": customer_id})
