@@ -2,12 +2,12 @@
 
 from flask import Flask, Response, current_app, request, session
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.embed.templating import hold_bridge_events
 from portal.extensions import db
+from portal.i18n import lazy_gettext as _l
 from portal.i18n import page_locale
 from portal.pagecache import APP_SIGN_IN_HINT, Entry, as_visitor
 from portal.rendering import render, wants_fragment

@@ -6,6 +6,7 @@ from typing import Any
 from babel import support
 from flask import Flask, current_app, g, request, session
 from flask_babel import Domain, format_date, format_datetime, get_locale, get_timezone
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -105,6 +106,12 @@ class _Catalogues(Domain):
 
 CATALOGUES = _Catalogues()
 _catalogue = CATALOGUES.get_translations
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Flask-Babel's lazy_gettext, translated straight from the request's catalogue when used (Flask-Babel's
+    own asks for its domain through three context lookups first: ~3 µs a label, and a list shows dozens)."""
+    return LazyString(CATALOGUES.gettext, string, **variables)
 
 
 def _remembered(formatter):

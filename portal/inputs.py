@@ -11,8 +11,9 @@ import re
 from datetime import date
 
 from flask import Flask, request
-from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
+
+from portal.i18n import lazy_gettext as _l
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer
 # Platform choice: orders and searches are about this century.

@@ -1,9 +1,10 @@
 """Sign-in forms."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from portal.i18n import lazy_gettext as _l
 
 
 class PhoneSignInForm(FlaskForm):

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
 from portal.accounts import services
@@ -14,6 +13,7 @@ from portal.accounts.next_url import safe_next
 from portal.clock import utcnow
 from portal.extensions import login_manager
 from portal.i18n import current_locale_code
+from portal.i18n import lazy_gettext as _l
 from portal.pagecache import APP_SIGN_IN_HINT, cached_page
 from portal.rendering import redirect_to, render
 

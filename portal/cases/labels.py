@@ -7,9 +7,8 @@ are the case's own vocabulary; the core stores codes and states, and the pages t
 from collections.abc import Mapping
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
-
 from portal.cases.states import CaseState, TimelineStep
+from portal.i18n import lazy_gettext as _l
 
 # 退款进度: the timeline's steps and states, what each says done, now and next, and its deadlines
 # (cases.progress fills in the parameters).

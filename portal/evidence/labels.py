@@ -2,10 +2,10 @@
 ``inspect.EvidenceError`` and ``uploads.UploadRefused`` carry (those modules stay free of Flask)."""
 
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 
 from portal.evidence.inspect import EvidenceError
 from portal.evidence.uploads import UploadRefused
+from portal.i18n import lazy_gettext as _l
 from portal.policy.labels import EVIDENCE_KIND_LABELS
 
 # inspect.CODES: what is wrong with the bytes.

@@ -1,11 +1,11 @@
 """The order search form: a plain GET form, so it works without JavaScript and the address keeps the query."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
+from portal.i18n import lazy_gettext as _l
 from portal.inputs import DATE_MAX, DATE_MIN, DATE_OUT_OF_RANGE, in_date_range
 from portal.myorders.search import TABS, OrderQuery
 

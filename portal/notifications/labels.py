@@ -13,8 +13,9 @@ parameters and checks the length. The Chinese in the comments is a suggested tra
 from typing import NamedTuple
 
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+
+from portal.i18n import lazy_gettext as _l
 
 SMS_LIMIT = 70
 

@@ -1,7 +1,6 @@
 """Display names of the order vocabulary (English msgids; zh_CN uses the source's terms)."""
 
-from flask_babel import lazy_gettext as _l
-
+from portal.i18n import lazy_gettext as _l
 from portal.orders.kinds import Category, DeliveryStatus, Fulfilment, PaymentRoute, Usage
 
 CATEGORY = {

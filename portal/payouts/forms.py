@@ -1,12 +1,12 @@
 """Forms: the customer's receiving account, staff's manual transfer, short notes."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from portal.i18n import lazy_gettext as _l
 from portal.payouts.receiving import AccountKind
 
 NOTE_MAX = 500

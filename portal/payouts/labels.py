@@ -1,7 +1,6 @@
 """What payouts are called on pages (English msgids; zh_CN in the catalogue)."""
 
-from flask_babel import lazy_gettext as _l
-
+from portal.i18n import lazy_gettext as _l
 from portal.payouts.receiving import AccountKind
 from portal.payouts.states import PayoutState, SuccessSource
 

@@ -1,8 +1,8 @@
 """Translatable texts of the policy engine: reason messages and labels (English msgids)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from portal.i18n import lazy_gettext as _l
 from portal.policy.kinds import AmountMethod, RefundType
 
 # One message per reason code the engine can return; the customer sees it next to the order.

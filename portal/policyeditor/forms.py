@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from portal.i18n import lazy_gettext as _l
 from portal.money import yuan_to_fen
 from portal.notifications.labels import EVENT_TEXTS
 from portal.orders.kinds import Category, Usage

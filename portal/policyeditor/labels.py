@@ -1,7 +1,6 @@
 """What the policy editor calls things: its errors and the parts of a version in a diff (English msgids)."""
 
-from flask_babel import lazy_gettext as _l
-
+from portal.i18n import lazy_gettext as _l
 from portal.orders.kinds import Category, Usage
 from portal.orders.labels import CATEGORY, USAGE
 from portal.policy.kinds import RefundType

@@ -2,11 +2,11 @@
 
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from portal.i18n import lazy_gettext as _l
 from portal.money import yuan_to_fen
 
 REASON_MAX = 500

@@ -1,8 +1,8 @@
 """What the refund wizard and the delivery news say (English msgids)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from portal.i18n import lazy_gettext as _l
 from portal.money import format_fen
 from portal.policy.labels import AMOUNT_ERRORS, REASON_MESSAGES
 

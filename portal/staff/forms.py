@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
@@ -21,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from portal.cases.labels import REJECT_REASONS
+from portal.i18n import lazy_gettext as _l
 from portal.money import yuan_to_fen
 
 NOTE_MAX = 500

@@ -3,10 +3,9 @@
 Decision reasons and risk flags are the case's own words: portal/cases/labels.py.
 """
 
-from flask_babel import lazy_gettext as _l
-
 from portal.cases.labels import STATE_LABELS
 from portal.cases.states import CaseState
+from portal.i18n import lazy_gettext as _l
 
 # The customer's names for the states, except that staff see manual payout handling for what it is.
 STATE = {**STATE_LABELS, CaseState.MANUAL: _l("Manual payout handling")}

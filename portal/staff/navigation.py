@@ -1,9 +1,9 @@
 """The staff menu: each link shown only to the roles its pages admit."""
 
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.accounts.roles import ADMIN_ROLES, EDITOR_ROLES, REVIEW_ROLES, SENIOR_ROLES
+from portal.i18n import lazy_gettext as _l
 
 STAFF_LINKS = (
     ("staff.queue", _l("Review queue"), REVIEW_ROLES),

@@ -1,6 +1,6 @@
 """What customer-service pages call things, and what a refused message says (English msgids)."""
 
-from flask_babel import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 ERRORS = {
     "empty": _l("Please write a message or add a photo."),

@@ -1,9 +1,10 @@
 """Forms of the calendar pages."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
+
+from portal.i18n import lazy_gettext as _l
 
 
 class DayForm(FlaskForm):

@@ -1,6 +1,6 @@
 """Translatable labels of the calendar pages."""
 
-from flask_babel import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 KIND_LABELS = {"day_off": _l("Day off (holiday)"), "workday": _l("Make-up working day")}
 ACTION_LABELS = {"added": _l("added"), "removed": _l("removed"), "confirmed": _l("confirmed the year")}
