@@ -109,6 +109,7 @@ def customer_pages(live_server, page) -> dict[str, str]:
         "messages": "/messages",
         "settings": "/messages/settings",
         "me": "/me",
+        "not-found": "/no-such-page",  # an address no route knows: the one 404 page for everyone
     }
 
 
