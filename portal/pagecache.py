@@ -16,8 +16,10 @@ gives it again while
 
 Never kept: anything but a 200 HTML answer to a GET, a page that showed a flash message, a page that told
 the APP news (bridge events, see `forbid`), conditional requests (the progress page answers those itself),
-staff pages. Access is checked before the cache is asked (the decorator sits under the customer guard), and
-the key holds the sign-in's own id, so one customer's page is never given to another.
+staff pages. The sign-in is checked before anything kept is given (the decorator is the customer guard: a
+kept answer needs a customer's sign-in that is not ended, within its lifetime and seen within the minute,
+checked in one query without loading the customer), and the key holds the sign-in's own id, so one
+customer's page is never given to another.
 
 The revision is read before the page's own queries, and every query sees what was committed when it ran
 (PostgreSQL's READ COMMITTED, SQLite's reads outside a write transaction): a page is never filed under a
@@ -36,7 +38,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import wraps
+from datetime import UTC, timedelta
+from functools import cache, wraps
 
 import brotli
 from flask import Flask, Response, current_app, g, has_app_context, make_response, request, session
@@ -45,10 +48,16 @@ from redis import Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, UOWTransaction
 
-from portal.i18n import current_locale_code
+from portal.accounts.cookie import SEEN, SEEN_GRANULARITY, SIGN_IN_ID
+from portal.accounts.guards import customer_required
+from portal.accounts.models import Customer, LoginSession
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.i18n import page_locale
 
 log = logging.getLogger(__name__)
 
@@ -276,16 +285,50 @@ def init_app(app: Flask) -> None:
     _listen_once(Session, "after_rollback", _forget)
 
 
-def _key() -> tuple | None:
+def _key(login_id: str, customer_id: int, customer_locale: str | None) -> tuple | None:
     """The entry's key, or None when this request must render (and not be kept)."""
     if "_flashes" in session or request.if_none_match or request.if_modified_since:
         return None
-    revision = current_app.extensions["page_cache_revisions"].read(current_user.id)
+    revision = current_app.extensions["page_cache_revisions"].read(customer_id)
     if revision is None:
         return None
     htmx = tuple(request.headers.get(name) for name in HTMX_HEADERS)
-    login = current_user.login_session.id
-    return (login, request.full_path, htmx, current_locale_code(), revision)
+    requested = request.args.get("lang") or session.get("lang")
+    accept = request.headers.get("Accept-Language", "")
+    locale = page_locale(requested, customer_locale, accept, current_app.config)  # as select_locale picks
+    return (login_id, request.full_path, htmx, locale, revision)
+
+
+@cache
+def _sign_in_statement():
+    """The sign-in behind a cookie, if it is a customer's and not ended (built once, on first use)."""
+    return (
+        select(LoginSession.customer_id, LoginSession.created_at, Customer.locale)
+        .join(Customer, Customer.id == LoginSession.customer_id)
+        .where(LoginSession.id == bindparam("login_id"), LoginSession.ended_at.is_(None))
+    )
+
+
+def _kept_answer(store: PageStore) -> Entry | None:
+    """The kept answer for this request, checked as the customer guard and the user loader would check
+    the sign-in, in one query outside any transaction; None sends the request the usual way (which also
+    refreshes the cookie's last-seen time once a minute, ends a sign-in that ran out, and so on)."""
+    login_id, seen = session.get(SIGN_IN_ID), session.get(SEEN)
+    now = utcnow()
+    # Seen within the minute: the usual way would neither end the sign-in for idleness nor refresh the time.
+    since_seen = now.replace(tzinfo=UTC).timestamp() - seen if isinstance(seen, int) else None
+    if not isinstance(login_id, str) or since_seen is None or not 0 <= since_seen < SEEN_GRANULARITY:
+        return None
+    try:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            row = conn.execute(_sign_in_statement(), {"login_id": login_id}).first()
+    except SQLAlchemyError:
+        return None  # the usual way answers (or reports the database's trouble)
+    absolute = timedelta(seconds=current_app.config["SESSION_ABSOLUTE_SECONDS"])
+    if row is None or now - row.created_at > absolute:
+        return None
+    key = _key(login_id, row.customer_id, row.locale)
+    return None if key is None else store.get(key)
 
 
 def _keep(store: PageStore, key: tuple, response: Response) -> None:
@@ -306,20 +349,32 @@ def _keep(store: PageStore, key: tuple, response: Response) -> None:
 
 
 def cached_page(view):
-    """Mark a customer page's GET view as cacheable; put it under `customer_required`."""
+    """A customer page's view, guarded as `customer_required` guards (it replaces that decorator) and kept.
 
-    @wraps(view)
-    def wrapper(*args, **kwargs):
+    A GET is first offered the kept answer after checking the sign-in itself (`_kept_answer`: no user
+    loaded); otherwise the guard loads the customer as usual, and the kept answer is looked up again under
+    the loaded sign-in before the view renders and its answer is kept."""
+    plain = customer_required(view)
+
+    @customer_required
+    def reuse_or_render(*args, **kwargs):
         store = current_app.extensions["page_cache"]
-        if store is None or request.method != "GET":
-            return view(*args, **kwargs)
-        key = _key()
+        key = _key(current_user.login_session.id, current_user.id, current_user.locale)
         if key is not None and (entry := store.get(key)) is not None:
             return entry.response()
         response = make_response(view(*args, **kwargs))
         if key is not None:
             _keep(store, key, response)
         return response
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        store = current_app.extensions["page_cache"]
+        if store is None or request.method != "GET":
+            return plain(*args, **kwargs)
+        if (entry := _kept_answer(store)) is not None:
+            return entry.response()
+        return reuse_or_render(*args, **kwargs)
 
     wrapper.page_cache = True
     return wrapper

@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, request, session, url
 from flask_login import current_user, login_user, logout_user
 
 from portal.accounts import services
+from portal.accounts.cookie import SEEN, SEEN_GRANULARITY
 from portal.accounts.forms import PhoneSignInForm, StaffSignInForm
-from portal.accounts.guards import customer_required
 from portal.accounts.handoff import HandoffError
 from portal.accounts.next_url import safe_next
 from portal.clock import utcnow
@@ -44,10 +44,6 @@ HANDOFF_ERRORS = {
         "This sign-in link has already been used. Please open the refund page from the APP again."
     ),
 }
-
-
-SEEN = "seen"  # in the signed session cookie: when this browser last asked for something (epoch seconds)
-SEEN_GRANULARITY = 60  # seconds: the cookie is rewritten at most once a minute
 
 
 @login_manager.user_loader
@@ -175,7 +171,6 @@ def sign_out():
 
 
 @bp.get("/me")
-@customer_required
 @cached_page
 def me():
     """我的: the customer's own page (number, notification settings, language, sign-out)."""

@@ -67,7 +67,6 @@ def _install_fast_lane(state) -> None:
 
 
 @bp.get("/cases/<int:case_id>", endpoint="progress")
-@customer_required
 @cached_page
 def progress_page(case_id: int) -> Response:
     """The case's timeline; to htmx, the live fragment (unchanged polls are answered by cases.polling)."""
@@ -129,7 +128,6 @@ def _render_progress(case: RefundCase, status: int = 200, errors: dict | None = 
 
 
 @bp.get("/refunds")
-@customer_required
 @cached_page
 def records() -> Response:
     """Every refund of the customer: state, amount, route, and when the money arrives or arrived."""

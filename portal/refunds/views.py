@@ -111,7 +111,6 @@ def _require(wiz: Wizard, details: bool = False) -> engine.Assessment:
 
 
 @bp.get("/orders/<int:order_id>/refund")
-@customer_required
 @cached_page
 def choose_type(order_id: int):
     """Step 1; with htmx and ?refund_type= only the policy hint for that type."""
@@ -162,7 +161,6 @@ def _type_page(wiz: Wizard, selected: RefundType | None, block: str | None, stat
 
 
 @bp.route("/orders/<int:order_id>/refund/reason", methods=["GET", "POST"])
-@customer_required
 @cached_page
 def reason(order_id: int):
     """Step 2: a required, length-limited reason, and the amount (suggested; only lower is allowed)."""
@@ -223,7 +221,6 @@ def _reason_page(wiz: Wizard, form: DetailsForm, assessment: engine.Assessment, 
 
 
 @bp.get("/orders/<int:order_id>/refund/evidence")
-@customer_required
 @cached_page
 def evidence(order_id: int):
     """Step 3: each checklist item with its own upload, the files already sent, and a tick when done."""
@@ -375,7 +372,6 @@ def _storage() -> Storage:
 
 
 @bp.get("/orders/<int:order_id>/refund/review")
-@customer_required
 @cached_page
 def review(order_id: int):
     """Step 4: everything entered, what is still missing, and the submit button."""

@@ -3,11 +3,15 @@ anything of that customer's (or anything shared) is written; never to anyone els
 
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select, update
 
+from portal.accounts.cookie import SEEN, SEEN_GRANULARITY
+from portal.accounts.models import LoginSession
 from portal.cases.states import CaseState as S
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications.models import InboxMessage
 from portal.orders.models import Product
@@ -197,3 +201,49 @@ def test_a_page_that_told_the_app_news_is_not_kept(app, client, world):
     assert "data-bridge-event=" in told
     # Told once: the next answer is rendered without it (the same page from the cache would tell it again).
     assert "data-bridge-event=" not in client.get("/orders").get_data(as_text=True)
+
+
+def _statements(client, path: str) -> tuple[list[str], object]:
+    db.session.expunge_all()
+    with counting() as statements:
+        response = client.get(path)
+    return statements, response
+
+
+def test_a_kept_page_checks_the_sign_in_without_loading_the_customer(journey):
+    queries(journey.client, "/refunds")
+    statements, response = _statements(journey.client, "/refunds")
+    assert response.status_code == 200 and len(statements) == 1
+    assert "login_sessions.created_at" in statements[0] and "staff_users" not in statements[0]
+
+
+def _quietly(statement):
+    """Change a sign-in behind the cache's back (no revision raised), to test the sign-in check alone."""
+    db.session.execute(statement.execution_options(page_owner=None))
+    db.session.commit()
+
+
+def test_a_sign_in_ended_elsewhere_gets_no_kept_page(journey):
+    queries(journey.client, "/refunds")
+    _quietly(update(LoginSession).values(ended_at=utcnow()))
+    response = journey.client.get("/refunds")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_sign_in_past_its_lifetime_gets_no_kept_page(journey):
+    queries(journey.client, "/refunds")
+    _quietly(update(LoginSession).values(created_at=utcnow() - timedelta(days=2)))
+    response = journey.client.get("/refunds")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_once_a_minute_the_usual_way_refreshes_the_last_seen_time(journey):
+    queries(journey.client, "/refunds")
+    with journey.client.session_transaction() as session:
+        session[SEEN] -= SEEN_GRANULARITY + 1
+    statements, response = _statements(journey.client, "/refunds")
+    assert response.status_code == 200 and len(statements) == 1
+    assert "staff_users" in statements[0]  # the user loader's query; the page itself was still kept
+    assert "Set-Cookie" in response.headers  # the new time
+    statements, _ = _statements(journey.client, "/refunds")
+    assert "staff_users" not in statements[0]
