@@ -5,7 +5,9 @@
 
 Each app runs under gunicorn as the run command starts it (`-c deploy/gunicorn.conf.py`: 2 workers × 4
 threads, prometheus-client in multiprocess mode) on the demo world, the demo customer signed in (zh-CN, with
-brotli as a phone asks). For each page keep-alive Python clients send the same GET as fast as they can: first
+brotli as a phone asks). For each page keep-alive Python clients send the same GET as fast as they can,
+each keeping the session cookie the server sets as a browser does (the sign-in's last-seen time, rewritten
+once a minute; a client that never took it would make every request refresh it): first
 a warm-up that is not counted, then --rounds rounds of --seconds each. A round's figure is the gunicorn
 workers' CPU time (utime + stime from /proc) used within that round divided by the requests answered within
 it; a page's figure is the MEDIAN of its rounds, printed with the rounds' min–max, the ratio to hello's median
@@ -147,11 +149,15 @@ def rounds(server, port: int, path: str, headers: dict, expect: int, args) -> li
 
     def client(index: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = dict(headers)  # each client keeps the session cookie the server sets, as a browser does
         try:
             while not stop.is_set():
-                conn.request("GET", path, headers=headers)
+                conn.request("GET", path, headers=mine)
                 response = conn.getresponse()
                 response.read()
+                for cookie in response.headers.get_all("Set-Cookie") or ():
+                    if cookie.startswith("session="):
+                        mine["Cookie"] = cookie.split(";", 1)[0]
                 if response.status != expect:
                     raise RuntimeError(f"{path}: expected {expect}, got {response.status}")
                 answered[index] += 1
