@@ -20,7 +20,7 @@ from redis import Redis
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from rq.serializers import JSONSerializer
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
 from portal import clock as portal_clock
@@ -256,6 +256,21 @@ def clock(monkeypatch) -> Clock:
 
     monkeypatch.setattr(portal_clock, "datetime", Ahead)
     return state
+
+
+@contextmanager
+def counting():
+    """The SQL statements sent to the database inside the block (a list, filled as they go)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", count)
 
 
 def htmx_headers(**extra) -> dict:

@@ -2,11 +2,10 @@
 anything of that customer's (or anything shared) is written; never to anyone else, never with a flash."""
 
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from portal.accounts.cookie import SEEN, SEEN_GRANULARITY
 from portal.accounts.models import LoginSession
@@ -16,21 +15,8 @@ from portal.extensions import db
 from portal.notifications.models import InboxMessage
 from portal.orders.models import Product
 from portal.pagecache import SITE, Entry, PageStore, owner_of
+from tests.conftest import counting
 from tests.factories import OTHER_PHONE, advance, new_order, open_case_for, sign_in_customer
-
-
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def queries(client, path: str, **kwargs) -> tuple[int, str]:

@@ -1,31 +1,16 @@
 """Each customer page asks the database a small number of questions, and the same number when the customer has
 three times the orders, requests and messages (no query per row)."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from portal.cases.states import CaseState as S
 from portal.extensions import db
+from tests.conftest import counting
 from tests.factories import advance, new_order, open_case, open_case_for
 
 MOST = 8  # the busiest page, 退款进度 asking for more evidence, asks 8 today
-
-
-@contextmanager
-def counting():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def queries_per_page(client, paths: dict[str, str]) -> dict[str, int]:
