@@ -181,10 +181,11 @@ class Revisions:
         return int(site or 0), int(own or 0)
 
     def raise_(self, owners: Iterable[int | str]) -> None:
-        client = self._redis()
-        if client is None:
-            # Their entries may outlive the change by up to their age limit (PAGE_CACHE_SECONDS).
-            return
+        # Always tried (not only after the pause): another process may be reading Redis fine. If Redis does
+        # not take it, those owners' entries may outlive the change by up to their age (PAGE_CACHE_SECONDS).
+        if self._client is None:
+            self._client = self._connect()
+        client = self._client
         try:
             with client.pipeline(transaction=False) as pipe:
                 for owner in owners:
