@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from redis import Redis
+from redis import Redis, RedisError
 from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -105,7 +105,16 @@ class StateCollector(Collector):
             pipe.llen(queue.key)
             pipe.zcard(FailedJobRegistry(queue=queue).key)
         pipe.get(CLOCK_HEARTBEAT_KEY)
-        *counts, last = pipe.execute()
+        up = GaugeMetricFamily("refund_redis_up", "1 when Redis answered this scrape, 0 when it did not.")
+        try:
+            *counts, last = pipe.execute()
+        except RedisError:
+            # Redis down is what an alert should see, not a failed scrape: the database's gauges still count.
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
         for i, name in enumerate(QUEUES):
             depth.add_metric([name], counts[2 * i])
             failed.add_metric([name], counts[2 * i + 1])

@@ -77,3 +77,18 @@ def test_state_outbox_queues_payouts_and_late_cases(client, db):
     assert ("refund_rq_queue_depth", (("queue", "notifications"),)) in samples
     assert ("refund_rq_failed_jobs", (("queue", "default"),)) in samples
     assert "123456" not in str(samples) and "13800138000" not in str(samples)
+
+
+@pytest.mark.config(METRICS_TOKEN=TOKEN, REDIS_URL="redis://127.0.0.1:1/0")
+def test_redis_down_is_a_gauge_not_a_failed_scrape(client, db):
+    make_case(make_order(PaymentRoute.ALIPAY, 1000))
+    db.session.commit()
+    samples = scrape(client)  # a 200: the database's gauges are still read
+    assert samples[("refund_redis_up", ())] == 0
+    assert not any(name == "refund_rq_queue_depth" for name, _ in samples)
+    assert samples[("refund_payouts_stuck", ())] == 0
+
+
+@pytest.mark.config(METRICS_TOKEN=TOKEN)
+def test_redis_up_is_one(client):
+    assert scrape(client)[("refund_redis_up", ())] == 1
