@@ -1,40 +1,56 @@
 """Refund Center: the refund portal of a digital-goods marketplace."""
 
+from collections.abc import Callable
+from inspect import CO_COROUTINE
 from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
+from portal.accounts.cookie import SessionCookies
 from portal.config import INSTANCE, Defaults, from_environment
 from portal.notifications.sms import check_settings as check_sms_settings
 from portal.payouts.gateways import check_settings as check_gateway_settings
 
 
+class RefundApp(Flask):
+    """Flask, with two answers worked out once that it would otherwise work out on every request."""
+
+    session_interface = SessionCookies()  # the cookie's signer made once (portal/accounts/cookie.py)
+
+    def ensure_sync(self, func: Callable) -> Callable:
+        """Flask asks this of each hook and view on every request, through inspect; a function's own code
+        flags answer it at once (a bound method reads its function's). Anything else goes to Flask."""
+        code = getattr(func, "__code__", None)
+        if code is not None and not code.co_flags & CO_COROUTINE:
+            return func
+        return super().ensure_sync(func)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: defaults, then the environment, then the caller's dict (tests)."""
-    app = Flask(__name__, instance_path=str(INSTANCE), instance_relative_config=False)
+    app = RefundApp(__name__, instance_path=str(INSTANCE), instance_relative_config=False)
     app.config.from_object(Defaults)
     from_environment(app)
     if config:
         app.config.from_mapping(config)
-    if not app.config["RATELIMIT_STORAGE_URI"]:
-        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if hops := int(app.config["PROXY_FIX_HOPS"]):
         # Behind HTTPS-terminating proxies: believe their X-Forwarded-* so that url_for and cookies see https.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from portal import assets, errors, i18n, inputs, ops, pagecache, security, shell
+    from portal.accounts import throttle
     from portal.embed import setup as embed
     from portal.evidence import stores
-    from portal.extensions import compress, csrf, db, limiter, login_manager, migrate
+    from portal.extensions import compress, csrf, db, login_manager, migrate
 
     db.init_app(app)
     pagecache.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    throttle.init_app(app)
     i18n.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)

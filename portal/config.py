@@ -31,9 +31,7 @@ class Defaults:
     STAFF_SIGN_IN_LIMIT_USERNAME = "5 per 5 minutes;20 per hour"
     STAFF_SIGN_IN_LIMIT_IP = "20 per 5 minutes;100 per hour"
     # None: the rate limits live in REDIS_URL (shared by every web worker), in memory while Redis is down.
-    RATELIMIT_STORAGE_URI = None
-    RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_URI = None  # portal/accounts/throttle.py (the `limits` library's storage URIs)
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")
