@@ -1,7 +1,7 @@
 """Server CPU per request of each customer page beside a bare Flask "hello", under the run command's gunicorn.
 
     .venv/bin/python bench/pages.py [--seconds 4] [--rounds 5] [--warmup 2] [--clients 4]
-                                    [--database URL | --postgres] [--redis URL]
+                                    [--database URL | --postgres] [--redis URL] [--only TEXT …]
 
 Each app runs under gunicorn as the run command starts it (`-c deploy/gunicorn.conf.py`: 2 workers × 4
 threads, prometheus-client in multiprocess mode) on the demo world, the demo customer signed in (zh-CN, with
@@ -229,6 +229,10 @@ def main() -> None:
         help=f"a scratch database on {LOCAL_POSTGRES}, dropped afterwards",
     )  # fmt: skip
     parser.add_argument("--redis", help="default: a private redis-server")
+    parser.add_argument(
+        "--only", action="append", metavar="TEXT",
+        help="measure only the pages whose name contains TEXT (repeatable; hello is always measured)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.rounds < 1 or args.seconds <= 0:
         parser.error("--rounds must be ≥ 1 and --seconds > 0")
@@ -269,6 +273,8 @@ def main() -> None:
                 running("wsgi:app", {**env, "REFUND_PAGE_CACHE_SECONDS": "0"}, workdir / "first") as first,
             ):
                 for name, path, status in customer_pages(repeat[1], headers, case_id):
+                    if args.only and not any(text in name for text in args.only):
+                        continue
                     for view, (server, port) in (("repeat", repeat), ("first", first)):
                         progress(f"{name} ({view} view)")
                         measured = rounds(server, port, path, headers, status, args)

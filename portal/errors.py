@@ -5,6 +5,7 @@ from flask_babel import force_locale
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal import notfound
 from portal.embed.templating import hold_bridge_events
 from portal.extensions import db
 from portal.i18n import lazy_gettext as _l
@@ -39,7 +40,7 @@ def init_app(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         return render_error(400, _l("Your form expired or was sent from elsewhere. Please try again."))
 
-    app.extensions["unknown_address_pages"] = {}
+    notfound.install(app)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -79,7 +80,7 @@ def unknown_address() -> Response:
         request.headers.get("Accept-Language", ""),
         current_app.config,
     )
-    pages = current_app.extensions["unknown_address_pages"]
+    pages = current_app.extensions[notfound.PAGES]
     key = (locale, wants_fragment())
     shared = set(request.args) <= {"lang"}  # the language link keeps the query: any other is rendered anew
     if (entry := pages.get(key) if shared else None) is None:

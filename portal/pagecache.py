@@ -51,6 +51,7 @@ from redis.retry import Retry
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, UOWTransaction
+from werkzeug.datastructures import Accept
 
 from portal.accounts.cookie import SEEN, SEEN_GRANULARITY, SIGN_IN_ID
 from portal.accounts.guards import customer_required
@@ -92,16 +93,26 @@ class Entry:
 
     def response(self) -> Response:
         """The answer, compressed as the browser asks (Flask-Compress leaves an encoded answer alone)."""
-        response = Response(self.body, self.status, list(self.headers))
-        encoding = next((name for name in ("br", "gzip") if request.accept_encodings[name]), None)
-        if encoding is None or len(self.body) < current_app.config["COMPRESS_MIN_SIZE"]:
-            return response
-        if (data := self.encoded.get(encoding)) is None:
-            data = self.encoded[encoding] = _compress(self.body, encoding, current_app.config)
-        response.set_data(data)
-        response.headers["Content-Encoding"] = encoding
-        response.vary.add("Accept-Encoding")
+        encoding = self.encoding_for(request.accept_encodings, current_app.config)
+        response = Response(self.body_for(encoding, current_app.config), self.status, list(self.headers))
+        if encoding is not None:
+            response.headers["Content-Encoding"] = encoding
+            response.vary.add("Accept-Encoding")
         return response
+
+    def encoding_for(self, accept: Accept, config) -> str | None:
+        """'br' or 'gzip' as the browser accepts, None for a body too small to be worth it (as Flask-Compress
+        decides)."""
+        if len(self.body) < config["COMPRESS_MIN_SIZE"]:
+            return None
+        return next((name for name in ("br", "gzip") if accept[name]), None)
+
+    def body_for(self, encoding: str | None, config) -> bytes:
+        if encoding is None:
+            return self.body
+        if (data := self.encoded.get(encoding)) is None:
+            data = self.encoded[encoding] = _compress(self.body, encoding, config)
+        return data
 
 
 def _compress(body: bytes, encoding: str, config) -> bytes:

@@ -1,16 +1,29 @@
 """The one place that decides whether a request gets a fragment or the full page."""
 
+from collections.abc import Callable
+
 from flask import Response, make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
 
 
 def wants_fragment() -> bool:
     """True for htmx requests that swap part of a page (not boosted links, not history restores)."""
+    return fragment_requested(request.headers.get)
+
+
+def fragment_requested(header: Callable[[str], str | None]) -> bool:
+    """wants_fragment from a header getter: `request.headers.get`, or for a layer in front of Flask the
+    WSGI environ's (`environ_header(environ)`)."""
     return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-Boosted") != "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
+        header("HX-Request") == "true"
+        and header("HX-Boosted") != "true"
+        and header("HX-History-Restore-Request") != "true"
     )
+
+
+def environ_header(environ: dict) -> Callable[[str], str | None]:
+    """A header getter on a WSGI environ ("HX-Request" reads HTTP_HX_REQUEST)."""
+    return lambda name: environ.get("HTTP_" + name.upper().replace("-", "_"))
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context) -> Response:

@@ -4,7 +4,8 @@ from typing import ClassVar
 
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer, want_bytes
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer, want_bytes
+from werkzeug.http import parse_cookie
 
 SEEN = "seen"  # when this browser last asked for something (epoch seconds)
 SEEN_GRANULARITY = 60  # seconds: the cookie is rewritten at most once a minute
@@ -45,3 +46,19 @@ class SessionCookies(SecureCookieSessionInterface):
             )
             kept = app.extensions[_KEPT_SERIALIZER] = (keys, serializer)
         return kept[1]
+
+
+def read_session(app: Flask, environ: dict) -> dict:
+    """The signed session's data, verified as the app's session interface would, for the layers that answer
+    before Flask builds a request (polls, the 404 lane); {} when there is none or it does not verify."""
+    cookie = parse_cookie(environ).get(app.config["SESSION_COOKIE_NAME"])
+    if not cookie:
+        return {}
+    serializer = app.session_interface.get_signing_serializer(app)
+    if serializer is None:
+        return {}
+    try:
+        data = serializer.loads(cookie, max_age=int(app.permanent_session_lifetime.total_seconds()))
+    except BadSignature:
+        return {}
+    return data if isinstance(data, dict) else {}

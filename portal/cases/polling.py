@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from flask import Flask
-from itsdangerous import BadSignature
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.http import http_date, parse_cookie, parse_etags
+from werkzeug.http import http_date, parse_etags
 
+from portal.accounts.cookie import read_session
 from portal.accounts.models import Customer, LoginSession
 from portal.cases.models import RefundCase
 from portal.cases.progress import review_overdue
@@ -78,7 +78,6 @@ class PollFastLane:
         self.app = app
         self.wsgi_app = wsgi_app
         self._engine = None
-        self._serializer = None
 
     def __call__(self, environ: dict, start_response):
         headers = self._not_modified(environ)
@@ -120,21 +119,7 @@ class PollFastLane:
         return not_modified_headers(etag, row.updated_at)
 
     def _session(self, environ: dict) -> dict:
-        """The signed cookie session's data, verified as Flask's own session interface would."""
-        cookie = parse_cookie(environ).get(self.app.config["SESSION_COOKIE_NAME"])
-        if not cookie:
-            return {}
-        if self._serializer is None:
-            self._serializer = self.app.session_interface.get_signing_serializer(self.app)
-        if self._serializer is None:
-            return {}
-        try:
-            data = self._serializer.loads(
-                cookie, max_age=int(self.app.permanent_session_lifetime.total_seconds())
-            )
-        except BadSignature:
-            return {}
-        return data if isinstance(data, dict) else {}
+        return read_session(self.app, environ)
 
     def _connect(self):
         if self._engine is None:

@@ -13,6 +13,7 @@ from portal.ops import logs, metrics
 from portal.ops.health import StorageProbe
 
 request_log = logging.getLogger("portal.request")
+UNMATCHED = "<unmatched>"  # the route of a request no URL rule matched
 
 
 def init_app(app: Flask) -> None:
@@ -23,9 +24,21 @@ def init_app(app: Flask) -> None:
     sign_in_refused.connect(_count_sign_in_failure, weak=False)
 
 
+def request_id(given: str) -> str:
+    """A proxy's request id when it has the expected form, else a fresh one."""
+    return given if logs.REQUEST_ID_RE.fullmatch(given) else uuid.uuid4().hex
+
+
+def record(route: str, method: str, status: int, seconds: float, **fields: object) -> None:
+    """An answered request: its latency in the metrics and its one JSON line (the request id and principal
+    come from the log context, or from `fields` for an answer given before Flask)."""
+    metrics.REQUEST_SECONDS.labels(route, method, str(status)).observe(seconds)
+    extra = {"route": route, "method": method, "status": status, "duration_ms": round(seconds * 1000, 2)}
+    request_log.info("request", extra=extra | fields)
+
+
 def _start() -> None:
-    given = request.headers.get(logs.REQUEST_ID_HEADER, "")
-    g.request_id = given if logs.REQUEST_ID_RE.fullmatch(given) else uuid.uuid4().hex
+    g.request_id = request_id(request.headers.get(logs.REQUEST_ID_HEADER, ""))
     g.request_started = time.perf_counter()
     g.log_token = logs.bind(request_id=g.request_id)
 
@@ -35,19 +48,9 @@ def _finish(response: Response) -> Response:
     if "request_id" not in g:  # a request that failed before before_request ran
         return response
     response.headers[logs.REQUEST_ID_HEADER] = g.request_id
+    route = request.url_rule.rule if request.url_rule else UNMATCHED
     seconds = time.perf_counter() - g.request_started
-    route = request.url_rule.rule if request.url_rule else "<unmatched>"
-    metrics.REQUEST_SECONDS.labels(route, request.method, str(response.status_code)).observe(seconds)
-    request_log.info(
-        "request",
-        extra={
-            "route": route,
-            "method": request.method,
-            "status": response.status_code,
-            "duration_ms": round(seconds * 1000, 2),
-            "principal": _principal(),
-        },
-    )
+    record(route, request.method, response.status_code, seconds, principal=_principal())
     return response
 
 
