@@ -76,6 +76,7 @@ def main() -> None:
     redis_proc, redis_url = (None, args.redis) if args.redis else start_redis(workdir)
     database = normalise_database_url(args.database or f"sqlite:///{workdir / 'bench.db'}")
     env = {**os.environ, "DATABASE_URL": database, "REDIS_URL": redis_url, "REFUND_SECRET_KEY": SECRET,
+           "REFUND_DEV_PAGES": "true",  # a development start (development secrets), as pages.py
            "PYTHONPATH": str(ROOT.parent)}  # fmt: skip
     rows = []
     try:
