@@ -39,7 +39,10 @@ class UnknownAddressLane:
 
     def __call__(self, environ: dict, start_response):
         started = time.perf_counter()
-        entry = self._kept_page(environ)
+        try:
+            entry = self._kept_page(environ)
+        except Exception:  # noqa: BLE001 - an environ this layer cannot read: the app decides, and answers errors
+            entry = None
         if entry is None:
             return self.wsgi_app(environ, start_response)
         config = self.app.config

@@ -5,6 +5,7 @@ import logging
 
 import pytest
 
+from portal import notfound
 from portal.notfound import UnknownAddressLane
 from portal.pagecache import APP_SIGN_IN_HINT
 
@@ -21,9 +22,7 @@ VARIANTS = [
 @pytest.fixture
 def app_answers(app, monkeypatch):
     """The addresses of the requests the lane passed on to the app (its own answers are not in it)."""
-    lane = app.wsgi_app
-    while not isinstance(lane, UnknownAddressLane):
-        lane = getattr(lane, "wsgi_app", None) or lane.app
+    lane = _lane(app)
     seen = []
     inner = lane.wsgi_app
 
@@ -33,6 +32,14 @@ def app_answers(app, monkeypatch):
 
     monkeypatch.setattr(lane, "wsgi_app", counted)
     return seen
+
+
+def _lane(app) -> UnknownAddressLane:
+    """The lane among the WSGI layers in front of the app."""
+    layer = app.wsgi_app
+    while not isinstance(layer, UnknownAddressLane):
+        layer = getattr(layer, "wsgi_app", None) or layer.app
+    return layer
 
 
 def _comparable(response) -> tuple:
@@ -102,3 +109,14 @@ def test_a_cookie_that_does_not_verify_is_no_session(app, client, app_answers):
     client.set_cookie("session", "forged.cookie.value")
     assert client.get("/nowhere").status_code == 404
     assert len(app_answers) == 1
+
+
+def test_whatever_the_lane_cannot_decide_goes_to_the_app(client, app_answers, monkeypatch):
+    client.get("/nowhere")
+
+    def unreadable(app, environ):
+        raise ValueError("a cookie this layer cannot read")
+
+    monkeypatch.setattr(notfound, "read_session", unreadable)
+    response = client.get("/somewhere")
+    assert response.status_code == 404 and app_answers == ["/nowhere", "/somewhere"]
