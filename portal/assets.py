@@ -15,11 +15,17 @@ from pathlib import Path
 import brotli
 from flask import Flask
 from flask import request as flask_request
+from werkzeug.datastructures import Accept
 from werkzeug.wrappers import Request, Response
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 PREFIX = "/assets/"
 COMPRESSIBLE = ("text/", "application/javascript", "image/svg+xml", "application/json")
+
+
+def preferred_encoding(accepted: Accept) -> str | None:
+    """'br', else 'gzip', when the browser accepts it (Accept-Encoding parsed); None for neither."""
+    return next((name for name in ("br", "gzip") if accepted[name]), None)
 
 
 @dataclass
@@ -33,10 +39,7 @@ class Asset:
         """'br', 'gzip' or None: the best the browser accepts, when compressing helps at all."""
         if not self.mimetype.startswith(COMPRESSIBLE) or len(self.body) < 256:
             return None
-        for name in ("br", "gzip"):
-            if accepted[name]:
-                return name
-        return None
+        return preferred_encoding(accepted)
 
     def body_for(self, encoding: str | None) -> bytes:
         if encoding is None:

@@ -56,7 +56,7 @@ class UnknownAddressLane:
             ("Vary", VARY),
             *(() if encoding is None else (("Content-Encoding", encoding),)),
             *security.page_headers(config),
-            ("Cache-Control", "no-store"),
+            ("Cache-Control", security.PAGE_CACHE_CONTROL),
             (REQUEST_ID_HEADER, request_id),
         ]
         start_response(f"{entry.status} NOT FOUND", headers)

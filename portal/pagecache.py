@@ -56,6 +56,7 @@ from werkzeug.datastructures import Accept
 from portal.accounts.cookie import SEEN, SEEN_GRANULARITY, SIGN_IN_ID
 from portal.accounts.guards import customer_required
 from portal.accounts.models import Customer, LoginSession
+from portal.assets import preferred_encoding
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.i18n import page_locale
@@ -105,7 +106,7 @@ class Entry:
         decides)."""
         if len(self.body) < config["COMPRESS_MIN_SIZE"]:
             return None
-        return next((name for name in ("br", "gzip") if accept[name]), None)
+        return preferred_encoding(accept)
 
     def body_for(self, encoding: str | None, config) -> bytes:
         if encoding is None:

@@ -4,6 +4,9 @@ from functools import cache
 
 from flask import Flask, Response, request
 
+# Pages show orders, accounts, messages: never kept by the browser or a proxy.
+PAGE_CACHE_CONTROL = "no-store"
+
 
 @cache
 def _page_headers(frame_ancestors: str, hsts_seconds: int | None) -> tuple[tuple[str, str], ...]:
@@ -39,7 +42,6 @@ def init_app(app: Flask) -> None:
         for name, value in page_headers(app.config):
             headers.setdefault(name, value)
         if request.endpoint != "static" and "Cache-Control" not in headers:
-            # Pages show orders, accounts, messages: never kept by the browser or a proxy. Responses that
-            # set their own (static files; evidence files, private to the browser) keep theirs.
-            headers["Cache-Control"] = "no-store"
+            # Responses that set their own (static files; evidence files, private to the browser) keep theirs.
+            headers["Cache-Control"] = PAGE_CACHE_CONTROL
         return response

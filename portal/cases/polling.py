@@ -97,7 +97,7 @@ class PollFastLane:
             or not environ.get("HTTP_IF_NONE_MATCH")
         ):
             return None
-        session = self._session(environ)
+        session = read_session(self.app, environ)
         login_id = session.get("_user_id")
         if not isinstance(login_id, str):
             return None
@@ -117,9 +117,6 @@ class PollFastLane:
         if not parse_etags(environ["HTTP_IF_NONE_MATCH"]).contains_weak(etag):
             return None
         return not_modified_headers(etag, row.updated_at)
-
-    def _session(self, environ: dict) -> dict:
-        return read_session(self.app, environ)
 
     def _connect(self):
         if self._engine is None:

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import parse_etags
 
+from portal.accounts.cookie import read_session
 from portal.accounts.models import Customer, LoginSession
 from portal.cases.polling import PollFastLane, not_modified_headers
 from portal.i18n import page_locale
@@ -63,7 +64,7 @@ class ThreadFastLane(PollFastLane):
         match = THREAD_PATH.fullmatch(environ.get("PATH_INFO", ""))
         if match is None or not is_poll(environ):
             return None
-        session = self._session(environ)
+        session = read_session(self.app, environ)
         login_id = session.get("_user_id")
         if not isinstance(login_id, str):
             return None
